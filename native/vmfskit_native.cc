@@ -1,0 +1,98 @@
+// The OS calls Node lacks: block device size, SEEK_DATA/SEEK_HOLE, posix_fadvise.
+// Plain N-API (C), no node-addon-api dependency.
+#include <node_api.h>
+#include <errno.h>
+#include <stdio.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <linux/fs.h>
+
+static napi_value throw_errno(napi_env env, const char* what) {
+  char msg[256];
+  snprintf(msg, sizeof msg, "%s: %s", what, strerror(errno));
+  napi_throw_error(env, errno == ENXIO ? "ENXIO" : NULL, msg);
+  return NULL;
+}
+
+static bool get_args(napi_env env, napi_callback_info info, size_t n, napi_value* argv) {
+  size_t argc = n;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < n) {
+    napi_throw_type_error(env, NULL, "wrong number of arguments");
+    return false;
+  }
+  return true;
+}
+
+static bool get_i64(napi_env env, napi_value v, int64_t* out) {
+  if (napi_get_value_int64(env, v, out) != napi_ok) {
+    napi_throw_type_error(env, NULL, "expected a number");
+    return false;
+  }
+  return true;
+}
+
+static napi_value num(napi_env env, double d) {
+  napi_value r;
+  napi_create_double(env, d, &r);
+  return r;
+}
+
+static napi_value BlockDeviceSize(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  int64_t fd;
+  if (!get_args(env, info, 1, argv) || !get_i64(env, argv[0], &fd)) return NULL;
+  uint64_t size = 0;
+  if (ioctl((int)fd, BLKGETSIZE64, &size) != 0) return throw_errno(env, "BLKGETSIZE64");
+  return num(env, (double)size);
+}
+
+static napi_value Seek(napi_env env, napi_callback_info info, int whence, const char* name) {
+  napi_value argv[2];
+  int64_t fd, off;
+  if (!get_args(env, info, 2, argv) || !get_i64(env, argv[0], &fd) || !get_i64(env, argv[1], &off)) return NULL;
+  off_t r = lseek((int)fd, (off_t)off, whence);
+  if (r < 0) {
+    if (errno == ENXIO) return num(env, -1);
+    return throw_errno(env, name);
+  }
+  return num(env, (double)r);
+}
+
+static napi_value SeekData(napi_env env, napi_callback_info info) { return Seek(env, info, SEEK_DATA, "SEEK_DATA"); }
+static napi_value SeekHole(napi_env env, napi_callback_info info) { return Seek(env, info, SEEK_HOLE, "SEEK_HOLE"); }
+
+static napi_value Fadvise(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  int64_t fd, off, len;
+  if (!get_args(env, info, 4, argv) || !get_i64(env, argv[0], &fd) || !get_i64(env, argv[1], &off) ||
+      !get_i64(env, argv[2], &len))
+    return NULL;
+  char advice[16] = {0};
+  size_t l;
+  napi_get_value_string_utf8(env, argv[3], advice, sizeof advice, &l);
+  int a = POSIX_FADV_NORMAL;
+  if (!strcmp(advice, "sequential")) a = POSIX_FADV_SEQUENTIAL;
+  else if (!strcmp(advice, "dontneed")) a = POSIX_FADV_DONTNEED;
+  else if (!strcmp(advice, "willneed")) a = POSIX_FADV_WILLNEED;
+  int rc = posix_fadvise((int)fd, (off_t)off, (off_t)len, a);
+  if (rc != 0) {
+    errno = rc;
+    return throw_errno(env, "posix_fadvise");
+  }
+  return NULL;
+}
+
+static napi_value Init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"blockDeviceSize", NULL, BlockDeviceSize, NULL, NULL, NULL, napi_default, NULL},
+      {"seekData", NULL, SeekData, NULL, NULL, NULL, napi_default, NULL},
+      {"seekHole", NULL, SeekHole, NULL, NULL, NULL, napi_default, NULL},
+      {"fadvise", NULL, Fadvise, NULL, NULL, NULL, napi_default, NULL},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

@@ -1,0 +1,27 @@
+// Builds native/ with the node-gyp that ships with npm. Never fails the
+// install: without the addon vmfskit still works and says what it misses.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+
+const npmExec = process.env.npm_execpath;
+const candidates = [
+  npmExec && path.join(path.dirname(npmExec), '..', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+  npmExec && path.join(path.dirname(npmExec), 'node-gyp-bin', 'node-gyp'),
+  '/usr/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js',
+  '/usr/local/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js',
+].filter(Boolean);
+const gyp = candidates.find((c) => existsSync(c));
+const args = ['rebuild', '--directory', 'native'];
+// Use the headers installed with Node (no download: the registry is the only network here).
+const nodedir = process.env.npm_config_nodedir || (existsSync('/usr/include/node/node_api.h') ? '/usr' : '');
+if (nodedir) args.push(`--nodedir=${nodedir}`);
+const r = gyp
+  ? spawnSync(process.execPath, [gyp, ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
+  : spawnSync('node-gyp', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+if (r.status === 0) {
+  console.error('vmfskit: native addon built (native/build/Release/vmfskit_native.node)');
+} else {
+  const why = r.error ? r.error.message : (r.stderr?.toString().trim().split('\n').slice(-3).join(' ') || `exit ${r.status}`);
+  console.error(`vmfskit: note: native addon not built (${why}); vmfskit works without it (sparse host files read as data).`);
+}

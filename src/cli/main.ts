@@ -1,0 +1,33 @@
+/**
+ * vmfskit command line. Each command lives in its own file and imports its
+ * implementation lazily inside the handler, so `--help` answers at once.
+ */
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { commands } from './commands.js';
+import { VERSION } from '../version.js';
+
+const EPILOG = `Exit status: 0 success / identical / verified; 1 differs / verification failed;
+2 usage error or input cannot be opened; 3 input corrupt or inconsistent; 4 I/O error;
+130/143 interrupted. Evidence is only ever opened read-only.`;
+
+export async function main(argv: string[]): Promise<void> {
+  let y = yargs(argv)
+    .scriptName('vmfskit')
+    .usage('$0 <command> [options]\n\nRead VMware evidence on Linux: VMFS-5 LUN images, VMDK chains, snapshots.')
+    .version(VERSION)
+    .strict()
+    .demandCommand(1, 'name a command (see --help)')
+    .recommendCommands()
+    .epilog(EPILOG)
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      if (err) throw err;
+      process.stderr.write(`vmfskit: ${msg}\nTry 'vmfskit --help'.\n`);
+      process.exit(2);
+    });
+  for (const c of commands) y = y.command(c);
+  await y.parseAsync();
+}
+
+await main(hideBin(process.argv));

@@ -1,0 +1,13 @@
+export type { BlockDevice, Run, RunKind } from './block-device.js';
+export { available } from './block-device.js';
+export { FileDevice, openReadOnly } from './file-device.js';
+export { SliceDevice } from './slice-device.js';
+export { ConcatDevice } from './concat-device.js';
+export { ZeroDevice } from './zero-device.js';
+export { HostResolver } from './resolver.js';
+export type { Resolver } from './resolver.js';
+export { mergeRuns, clipRuns, shiftRuns, singleRun, dataBytes } from './runs.js';
+export { readExact, isZero } from './read-helpers.js';
+export { readSequential } from './sequential.js';
+export type { Chunk, SequentialOptions } from './sequential.js';
+export { Lru } from './lru.js';

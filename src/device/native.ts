@@ -1,0 +1,45 @@
+/**
+ * Optional N-API addon (native/) for the OS calls Node lacks. The toolkit
+ * works without it; each missing capability is mentioned once on stderr
+ * the first time it would have mattered.
+ */
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+export interface NativeAddon {
+  /** BLKGETSIZE64 on an open block device fd. */
+  blockDeviceSize(fd: number): number;
+  /** lseek(fd, offset, SEEK_DATA); -1 when there is no data at or after offset (ENXIO). */
+  seekData(fd: number, offset: number): number;
+  /** lseek(fd, offset, SEEK_HOLE). */
+  seekHole(fd: number, offset: number): number;
+  /** posix_fadvise(fd, offset, len, advice) with advice 'sequential' | 'dontneed' | 'willneed'. */
+  fadvise(fd: number, offset: number, length: number, advice: string): void;
+}
+
+let loaded: NativeAddon | null | undefined;
+let loadError = '';
+const warned = new Set<string>();
+
+export function native(): NativeAddon | null {
+  if (loaded !== undefined) return loaded;
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const candidate = path.resolve(here, '..', '..', 'native', 'build', 'Release', 'vmfskit_native.node');
+  try {
+    loaded = createRequire(import.meta.url)(candidate) as NativeAddon;
+  } catch (e) {
+    loaded = null;
+    loadError = (e as Error).message.split('\n')[0] ?? String(e);
+  }
+  return loaded;
+}
+
+/** Say once per capability what is lost without the addon. */
+export function warnMissingNative(capability: string): void {
+  if (warned.has(capability) || process.env.VMFSKIT_QUIET_NATIVE) return;
+  warned.add(capability);
+  process.stderr.write(
+    `vmfskit: note: native addon not built (${loadError || 'not found'}); ${capability}. Run 'npm run build:native' (needs g++ and make).\n`,
+  );
+}

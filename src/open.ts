@@ -1,0 +1,129 @@
+/**
+ * One address syntax for every command:
+ *   disk.vmdk | lun.img | /dev/sdb            a host path
+ *   lun.img::/VM/VM.vmdk                      a path inside the VMFS volume in lun.img
+ * A VMDK (by content, not by name) opens as its virtual disk; anything else
+ * as its bytes.
+ */
+import path from 'node:path';
+import type { BlockDevice } from './device/block-device.js';
+import { FileDevice } from './device/file-device.js';
+import { HostResolver } from './device/resolver.js';
+import { VmfskitError } from './errors.js';
+import { openVmdk, sniffVmdk, type VmdkDisk, type VmdkOpenOptions } from './vmdk/index.js';
+import { openVmfs, sniffVmfs, type VmfsVolume } from './vmfs/index.js';
+
+export const SEP = '::';
+
+export interface Address {
+  /** Host path of the file or device. */
+  host: string;
+  /** Path inside the VMFS volume, always starting with '/', or undefined for the host file itself. */
+  inner?: string;
+}
+
+export function parseAddress(addr: string): Address {
+  const i = addr.indexOf(SEP);
+  if (i < 0) return { host: addr };
+  const host = addr.slice(0, i);
+  let inner = addr.slice(i + SEP.length);
+  if (!host) throw new VmfskitError('USAGE', `bad address '${addr}': nothing before '::'`);
+  if (!inner.startsWith('/')) inner = '/' + inner;
+  return { host, inner };
+}
+
+export function formatAddress(host: string, inner?: string): string {
+  return inner === undefined ? host : `${host}${SEP}${inner}`;
+}
+
+export interface OpenOptions extends VmdkOpenOptions {
+  /** 1-based VMFS partition number when a LUN holds several. */
+  partition?: number;
+  /** Other LUN images of a spanned datastore. */
+  extents?: string[];
+  /** Read a VMDK file's own bytes instead of its virtual disk (`--container`). */
+  container?: boolean;
+}
+
+export interface Opened {
+  address: string;
+  /** What the bytes are: a VMDK's virtual disk, a file in VMFS, or a host file/device. */
+  kind: 'vmdk' | 'vmfs-file' | 'host';
+  device: BlockDevice;
+  vmdk?: VmdkDisk;
+  /** Set when the address points inside a VMFS volume. */
+  volume?: VmfsVolume;
+  close(): Promise<void>;
+}
+
+/** Open the VMFS volume inside a host LUN image/device (and its spanned members). */
+export async function openVolume(host: string, opts: OpenOptions = {}): Promise<VmfsVolume> {
+  const lun = await FileDevice.open(host);
+  const extents: BlockDevice[] = [];
+  try {
+    for (const e of opts.extents ?? []) extents.push(await FileDevice.open(e));
+    return await openVmfs(lun, host + SEP, { partition: opts.partition, extents });
+  } catch (e) {
+    await lun.close();
+    for (const x of extents) await x.close();
+    throw e;
+  }
+}
+
+/** Open any address as a BlockDevice. */
+export async function openAddress(addr: string, opts: OpenOptions = {}): Promise<Opened> {
+  const a = parseAddress(addr);
+  if (a.inner === undefined) {
+    const dev = await FileDevice.open(a.host);
+    if (!opts.container && (await sniffVmdk(dev))) {
+      await dev.close();
+      const resolver = new HostResolver(path.dirname(a.host));
+      const vmdk = await openVmdk(resolver, path.basename(a.host), opts);
+      return { address: addr, kind: 'vmdk', device: vmdk, vmdk, close: () => vmdk.close() };
+    }
+    return { address: addr, kind: 'host', device: dev, close: () => dev.close() };
+  }
+  const volume = await openVolume(a.host, opts);
+  try {
+    const file = await volume.openFile(a.inner);
+    if (!opts.container && (await sniffVmdk(file))) {
+      await file.close();
+      const dir = path.posix.dirname(a.inner);
+      const vmdk = await openVmdk(volume.resolver(dir), path.posix.basename(a.inner), opts);
+      return {
+        address: addr,
+        kind: 'vmdk',
+        device: vmdk,
+        vmdk,
+        volume,
+        close: async () => {
+          await vmdk.close();
+          await volume.close();
+        },
+      };
+    }
+    return {
+      address: addr,
+      kind: 'vmfs-file',
+      device: file,
+      volume,
+      close: async () => {
+        await file.close();
+        await volume.close();
+      },
+    };
+  } catch (e) {
+    await volume.close();
+    throw e;
+  }
+}
+
+/** True when the host file holds a VMFS volume (whole LUN or bare partition). */
+export async function hostHasVmfs(host: string): Promise<boolean> {
+  const dev = await FileDevice.open(host);
+  try {
+    return await sniffVmfs(dev);
+  } finally {
+    await dev.close();
+  }
+}

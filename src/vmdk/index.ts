@@ -1,0 +1,51 @@
+/**
+ * Public face of the VMDK layer. CONTRACT (other layers rely on these
+ * signatures; the implementation lives in the other files of src/vmdk/).
+ */
+import type { BlockDevice } from '../device/block-device.js';
+import type { Resolver } from '../device/resolver.js';
+import { VmfskitError } from '../errors.js';
+
+export interface VmdkOpenOptions {
+  /** Open even when a child's parentCID differs from its parent's CID (reported, not refused). */
+  ignoreCidMismatch?: boolean;
+  /** Open only this disk's own layer: no parent (an explicit "parent only"/"layer only" view). */
+  noParent?: boolean;
+}
+
+/** One layer of a chain, as `info` shows it. */
+export interface VmdkLayerInfo {
+  /** Address of the file that holds the descriptor (or the sparse file with an embedded one). */
+  filename: string;
+  createType: string;
+  cid: number;
+  parentCid: number;
+  parentFileNameHint?: string;
+  extents: Array<{ access: string; sectors: number; type: string; filename?: string; offset?: number; format?: string; compressed?: boolean }>;
+  /** Bytes of data stored in this layer (allocated grains/blocks). */
+  allocatedBytes?: number;
+  ddb: Record<string, string>;
+  warnings: string[];
+}
+
+/** A virtual disk: the state of the chain seen from its top layer. */
+export interface VmdkDisk extends BlockDevice {
+  /** Top layer first (layers[0] is this disk, layers[1] its parent, ...). */
+  readonly layers: VmdkLayerInfo[];
+  /** The disk as it stood before this layer (the parent state), or null for a base disk. */
+  readonly parent: VmdkDisk | null;
+  /** JSON for `info --json` (qemu-img key names where the meaning matches). */
+  info(): Record<string, unknown>;
+}
+
+/** True when the first bytes look like any VMDK file (descriptor text, KDMV, COWD, SESparse). */
+export async function sniffVmdk(dev: BlockDevice): Promise<boolean> {
+  void dev;
+  return false;
+}
+
+/** Open the VMDK `name` through `resolver`, following its extents and parents. */
+export async function openVmdk(resolver: Resolver, name: string, opts: VmdkOpenOptions = {}): Promise<VmdkDisk> {
+  void opts;
+  throw new VmfskitError('UNSUPPORTED', 'VMDK reading is not implemented yet', { file: resolver.display(name) });
+}
