@@ -25,7 +25,7 @@ const warned = new Set<string>();
 export function native(): NativeAddon | null {
   if (loaded !== undefined) return loaded;
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const candidate = path.resolve(here, '..', '..', 'native', 'build', 'Release', 'vmfskit_native.node');
+  const candidate = path.resolve(here, '..', '..', '..', 'native', 'build', 'Release', 'vmfskit_native.node');
   try {
     loaded = createRequire(import.meta.url)(candidate) as NativeAddon;
   } catch (e) {
