@@ -8,14 +8,21 @@ import { readFileSync, writeFileSync, renameSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const CORPUS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'corpus');
+/** The project root: the nearest folder above this file that holds package.json (works from src and dist). */
+function projectRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'package.json'))) {
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error('project root not found');
+    dir = up;
+  }
+  return dir;
+}
+
+export const CORPUS_DIR = path.join(projectRoot(), 'corpus');
 
 function manifestPath(): string {
-  // Works both from corpus/builders/*.ts (vitest) and dist/corpus/builders/*.js (compiled).
-  const fromSrc = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'MANIFEST');
-  return existsSync(path.dirname(fromSrc)) && path.basename(path.dirname(fromSrc)) === 'corpus' && !fromSrc.includes(`${path.sep}dist${path.sep}`)
-    ? fromSrc
-    : path.join(CORPUS_DIR, 'MANIFEST');
+  return path.join(CORPUS_DIR, 'MANIFEST');
 }
 
 export type Manifest = Record<string, unknown>;
