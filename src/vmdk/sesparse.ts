@@ -1,0 +1,10 @@
+/** SESPARSE delta extents. STUB: the deltas issue fills this in; signature is the contract. */
+import type { BlockDevice } from '../device/block-device.js';
+import type { LayerExtent } from './layer-extent.js';
+import { VmfskitError } from '../errors.js';
+
+/** Open an SESparse extent stored in `file`, covering `sizeBytes` of the virtual disk. */
+export async function openSesparseExtent(file: BlockDevice, sizeBytes: number): Promise<LayerExtent> {
+  void sizeBytes;
+  throw new VmfskitError('UNSUPPORTED', 'SESPARSE extents are not supported yet', { file: file.name });
+}
