@@ -25,8 +25,8 @@ const XXHSUM = {
 
 const ALL = ['md5', 'sha1', 'sha256', 'sha512', 'xxh64', 'xxh32'];
 
-async function hashInPieces(buf: Buffer, piece: number, algs = ALL): Promise<Record<string, string>> {
-  const mh = await MultiHash.create(algs);
+async function hashInPieces(buf: Buffer, piece: number, threads: number, algs = ALL): Promise<Record<string, string>> {
+  const mh = await MultiHash.create(algs, { threads });
   try {
     // One reused buffer, as the read pipeline does: catches a hasher that keeps a reference.
     const scratchBuf = Buffer.alloc(piece);
@@ -41,7 +41,8 @@ async function hashInPieces(buf: Buffer, piece: number, algs = ALL): Promise<Rec
   }
 }
 
-describe('MultiHash', () => {
+// threads 1 = the in-thread lane; 2 and 3 = worker lanes over the shared ring.
+describe.each([1, 2, 3])('MultiHash with %i thread(s)', (threads) => {
   for (const [name, len, piece] of [
     ['pat0', 0, 4096],
     ['pat1', 3158093, 1 << 20],
@@ -49,21 +50,21 @@ describe('MultiHash', () => {
   ] as const) {
     it(`matches node:crypto and xxhsum on ${name} (${len} bytes)`, async () => {
       const buf = pattern(len);
-      const got = await hashInPieces(buf, piece);
+      const got = await hashInPieces(buf, piece, threads);
       expect(got).toEqual({ ...reference(buf), ...XXHSUM[name] });
     });
   }
 
   it('odd piece sizes give the same digests', async () => {
     const buf = pattern(3158093);
-    expect(await hashInPieces(buf, 65537)).toEqual(await hashInPieces(buf, 4 << 20));
+    expect(await hashInPieces(buf, 65537, threads)).toEqual(await hashInPieces(buf, 4 << 20, threads));
   });
 
   it('updateZeros equals hashing the zero bytes', async () => {
     const head = pattern(1 << 20);
     const tail = pattern(1000, 42);
     const zlen = 5 * (1 << 20) + 7;
-    const mh = await MultiHash.create(ALL);
+    const mh = await MultiHash.create(ALL, { threads });
     await mh.update(head);
     await mh.updateZeros(zlen);
     await mh.update(tail);
@@ -73,7 +74,7 @@ describe('MultiHash', () => {
   });
 
   it('accepts spelling variants, drops duplicates, keeps order', async () => {
-    const mh = await MultiHash.create(['SHA-256,md5', 'sha256']);
+    const mh = await MultiHash.create(['SHA-256,md5', 'sha256'], { threads });
     expect(mh.algorithms).toEqual(['sha256', 'md5']);
     expect(Object.keys(await mh.digest())).toEqual(['sha256', 'md5']);
     await mh.close();
@@ -81,5 +82,25 @@ describe('MultiHash', () => {
 
   it('refuses an unknown algorithm with a usage error', async () => {
     await expect(MultiHash.create(['md5', 'crc32'])).rejects.toMatchObject({ code: 'USAGE', exitCode: 2 });
+  });
+
+  it('window digests cover each window, the total covers everything', async () => {
+    const buf = pattern(3 * (1 << 20) + 5);
+    const mh = await MultiHash.create(['md5', 'sha256', 'xxh64'], { threads, windows: true });
+    const cuts = [0, 1 << 20, 1 << 20, 3 * (1 << 20) + 5]; // includes an empty window
+    const windows = [];
+    for (let i = 1; i < cuts.length; i++) {
+      await mh.update(buf.subarray(cuts[i - 1], cuts[i]));
+      windows.push(await mh.windowDigest());
+    }
+    const total = await mh.digest();
+    await mh.close();
+    for (let i = 1; i < cuts.length; i++) {
+      const part = buf.subarray(cuts[i - 1], cuts[i]);
+      expect(windows[i - 1]!.md5).toBe(createHash('md5').update(part).digest('hex'));
+      expect(windows[i - 1]!.sha256).toBe(createHash('sha256').update(part).digest('hex'));
+    }
+    expect(windows[1]!.xxh64).toBe(XXHSUM.pat0.xxh64);
+    expect(total.md5).toBe(createHash('md5').update(buf).digest('hex'));
   });
 });

@@ -46,19 +46,39 @@ export interface StreamHasher {
 type XXHashAPI = Awaited<ReturnType<typeof xxhash>>;
 let xxApi: Promise<XXHashAPI> | undefined;
 
-export async function createHasher(alg: Algorithm): Promise<StreamHasher> {
-  switch (alg) {
-    case 'xxh64': {
-      const h = (await (xxApi ??= xxhash())).create64();
-      return { update: (d) => void h.update(d), digest: () => h.digest().toString(16).padStart(16, '0') };
+export type HasherFactory = (alg: Algorithm) => StreamHasher;
+
+/** Loads the wasm module once; the factory it returns creates hashers synchronously. */
+export async function hasherFactory(): Promise<HasherFactory> {
+  const xx = await (xxApi ??= xxhash());
+  return (alg) => {
+    switch (alg) {
+      case 'xxh64': {
+        const h = xx.create64();
+        return { update: (d) => void h.update(d), digest: () => h.digest().toString(16).padStart(16, '0') };
+      }
+      case 'xxh32': {
+        const h = xx.create32();
+        return { update: (d) => void h.update(d), digest: () => (h.digest() >>> 0).toString(16).padStart(8, '0') };
+      }
+      default: {
+        const h: Hash = createHash(alg);
+        return { update: (d) => void h.update(d), digest: () => h.digest('hex') };
+      }
     }
-    case 'xxh32': {
-      const h = (await (xxApi ??= xxhash())).create32();
-      return { update: (d) => void h.update(d), digest: () => (h.digest() >>> 0).toString(16).padStart(8, '0') };
-    }
-    default: {
-      const h: Hash = createHash(alg);
-      return { update: (d) => void h.update(d), digest: () => h.digest('hex') };
-    }
-  }
+  };
 }
+
+/**
+ * Relative CPU cost per byte on this class of machine (perf-notes §2: md5 ≈
+ * 690 MB/s, sha1 ≈ 1280, sha256 ≈ 1350 with SHA-NI, xxh64-wasm ≈ 5000);
+ * used only to balance algorithms over worker threads.
+ */
+export const COST: Record<Algorithm, number> = {
+  md5: 1.45,
+  sha1: 0.78,
+  sha256: 0.74,
+  sha512: 1.6,
+  xxh64: 0.2,
+  xxh32: 0.45,
+};
