@@ -1,0 +1,406 @@
+/**
+ * The deltas corpus: ESXi-style snapshot chains built from a deterministic
+ * recipe, so tests can rebuild them bit for bit (no binaries committed) and
+ * compare every state with the qemu-img results recorded in the "deltas"
+ * section of corpus/MANIFEST.
+ *
+ *   VM/   flat base (vmfs) → COWD → COWD, with VM.vmx and VM.vmsd (two snapshots)
+ *   SE/   thin base (vmfs, sparse flat file) → SESparse → SESparse, with .vmx/.vmsd
+ *
+ * Each state's expected raw content is computed here from the recipe (a
+ * model independent of the readers); corpus/build-deltas.sh accepts the
+ * build only when `qemu-img convert -O raw` of every state gives the same bytes.
+ *
+ *   node dist/corpus/builders/delta-chains.js OUTDIR            build only
+ *   node dist/corpus/builders/delta-chains.js OUTDIR --record   build, check with qemu-img, write MANIFEST "deltas"
+ *   node dist/corpus/builders/delta-chains.js OUTDIR --check    build, check with qemu-img against MANIFEST
+ */
+import { closeSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeCowdFile } from './cowd-writer.js';
+import { writeSesparseFile, type SesparseGrain } from './sesparse-writer.js';
+
+export const DISK_BYTES = 40 << 20;
+const MiB = 1 << 20;
+const KiB = 1024;
+
+/** Counter-mode bytes: byte i of stream `seed` depends only on (seed, i). */
+export function fillPattern(buf: Buffer, seed: number, start: number): void {
+  for (let i = 0; i < buf.length; i++) {
+    const p = start + i;
+    let x = (Math.imul((p >>> 2) + 1, 0x9e3779b1) ^ Math.imul(seed + 0x632be5ab, 0x85ebca77)) >>> 0;
+    x = Math.imul(x ^ (x >>> 16), 0x7feb352d);
+    x = Math.imul(x ^ (x >>> 15), 0x846ca68b);
+    buf[i] = ((x ^ (x >>> 16)) >>> ((p & 3) * 8)) & 0xff;
+  }
+}
+
+/** A write the guest made: bytes of `seed`'s pattern at [offset, offset+length), or zeros when seed is 0. */
+interface Write {
+  offset: number;
+  length: number;
+  seed: number;
+}
+
+/** How a snapshot layer stores a write: as data, or (SESparse only) as a zero or unmapped grain. */
+interface Layer {
+  writes: Write[];
+  /** SESparse: grains marked zero (type 2) / unmapped (type 1): the guest reads zeros. */
+  zeroGrains?: number[];
+  unmapGrains?: number[];
+}
+
+/** Base disk content: a few regions of data, the rest zeros (holes in the thin base). */
+const BASE: Write[] = [
+  { offset: 0, length: 3 * MiB, seed: 11 },
+  { offset: 15 * MiB, length: 2 * MiB + 512 * KiB, seed: 12 }, // crosses the 16 MiB SESparse table boundary
+  { offset: 30 * MiB, length: 2 * MiB, seed: 13 },
+];
+
+/** COWD snapshots: 512-byte grains, 2 MiB per grain table. */
+const COWD_LAYERS: Layer[] = [
+  {
+    writes: [
+      { offset: 4096, length: 8192, seed: 21 }, // inside base data
+      { offset: 2 * MiB - 1536, length: 4096, seed: 22 }, // crosses a grain table boundary
+      { offset: 10 * MiB, length: 512, seed: 23 }, // over base zeros
+      { offset: 30 * MiB + 512, length: 512, seed: 0 }, // zeros written as a stored grain
+      { offset: DISK_BYTES - 7 * 512, length: 7 * 512, seed: 24 }, // last grains of the disk
+    ],
+  },
+  {
+    writes: [
+      { offset: 8192, length: 1024, seed: 31 }, // overlaps the first snapshot's tail
+      { offset: 5 * MiB, length: 64 * KiB, seed: 32 },
+      { offset: 10 * MiB, length: 512, seed: 33 }, // overwrites the first snapshot's grain
+      { offset: 16 * MiB - 512, length: 1024, seed: 34 },
+    ],
+  },
+];
+
+/** SESparse snapshots: 4 KiB grains, 16 MiB per grain table. */
+const G = 4096;
+const SES_LAYERS: Layer[] = [
+  {
+    writes: [
+      { offset: 0, length: G, seed: 41 },
+      { offset: 16 * MiB - G, length: 2 * G, seed: 42 }, // one grain each side of the table boundary
+      { offset: 20 * MiB, length: G, seed: 43 },
+    ],
+    zeroGrains: [MiB / G], // over base data
+    unmapGrains: [(30 * MiB) / G], // over base data: zeros, as qemu reads it
+  },
+  {
+    writes: [{ offset: MiB, length: G, seed: 51 }], // data over the zeroed grain
+    zeroGrains: [(20 * MiB) / G], // zero over the first snapshot's data
+    unmapGrains: [0], // unmap over the first snapshot's data
+  },
+];
+
+function patternOf(w: Write): Buffer {
+  const b = Buffer.alloc(w.length);
+  if (w.seed) fillPattern(b, w.seed, w.offset);
+  return b;
+}
+
+/** The disk as it reads after applying `layers` over the base. */
+function model(layers: Layer[], grain: number): Buffer {
+  const disk = Buffer.alloc(DISK_BYTES);
+  for (const w of BASE) patternOf(w).copy(disk, w.offset);
+  for (const l of layers) {
+    for (const w of l.writes) patternOf(w).copy(disk, w.offset);
+    for (const g of [...(l.zeroGrains ?? []), ...(l.unmapGrains ?? [])]) disk.fill(0, g * grain, (g + 1) * grain);
+  }
+  return disk;
+}
+
+/** Grains a layer stores, cut from the model so partial-grain writes carry the rest of the grain. */
+function grainsOf(layer: Layer, grain: number, disk: Buffer): Map<number, Buffer> {
+  const m = new Map<number, Buffer>();
+  for (const w of layer.writes) {
+    for (let g = Math.floor(w.offset / grain); g * grain < w.offset + w.length; g++) m.set(g, Buffer.from(disk.subarray(g * grain, (g + 1) * grain)));
+  }
+  return m;
+}
+
+export interface DescriptorSpec {
+  cid: number;
+  parentCid?: number;
+  createType: string;
+  parentHint?: string;
+  extent: string;
+  thin?: boolean;
+}
+
+const hex8 = (n: number) => n.toString(16).padStart(8, '0');
+
+/** A descriptor in ESXi's shape (vmdk-format §1; cf. vmdk-rs/vmfs_thick*.vmdk). */
+export function descriptorText(d: DescriptorSpec): string {
+  const lines = ['# Disk DescriptorFile', 'version=1', 'encoding="UTF-8"', `CID=${hex8(d.cid)}`, `parentCID=${hex8(d.parentCid ?? 0xffffffff)}`, 'isNativeSnapshot="no"', `createType="${d.createType}"`];
+  if (d.parentHint) lines.push(`parentFileNameHint="${d.parentHint}"`);
+  lines.push('', '# Extent description', d.extent, '', '# The Disk Data Base', '#DDB', '');
+  if (!d.parentHint) {
+    lines.push('ddb.adapterType = "lsilogic"', 'ddb.geometry.cylinders = "5"', 'ddb.geometry.heads = "255"', 'ddb.geometry.sectors = "63"');
+    if (d.thin) lines.push('ddb.thinProvisioned = "1"');
+    lines.push('ddb.uuid = "60 00 c2 9a 5b 31 7e 0d-11 22 33 44 55 66 77 88"', 'ddb.virtualHWVersion = "14"');
+  }
+  lines.push(`ddb.longContentID = "${'0'.repeat(24)}${hex8(d.cid)}"`);
+  return lines.join('\n') + '\n';
+}
+
+/** vmsd create time: microseconds since the epoch, split into two signed 32-bit halves as VMware writes them. */
+export function vmsdTime(iso: string): { high: number; low: number } {
+  const us = BigInt(Date.parse(iso)) * 1000n;
+  return { high: Number(BigInt.asIntN(32, us >> 32n)), low: Number(BigInt.asIntN(32, us & 0xffffffffn)) };
+}
+
+interface SnapshotSpec {
+  uid: number;
+  parent?: number;
+  name: string;
+  description?: string;
+  created: string;
+  disk: string;
+  memory: boolean;
+}
+
+function vmsdText(vm: string, snaps: SnapshotSpec[], current: number): string {
+  const l = ['.encoding = "UTF-8"', `snapshot.lastUID = "${snaps.length}"`, `snapshot.current = "${current}"`];
+  snaps.forEach((s, i) => {
+    const t = vmsdTime(s.created);
+    const p = `snapshot${i}`;
+    l.push(`${p}.uid = "${s.uid}"`);
+    if (s.parent !== undefined) l.push(`${p}.parent = "${s.parent}"`);
+    l.push(`${p}.filename = "${vm}-Snapshot${s.uid}.vmsn"`, `${p}.displayName = "${s.name}"`);
+    if (s.description) l.push(`${p}.description = "${s.description}"`);
+    l.push(`${p}.type = "1"`, `${p}.createTimeHigh = "${t.high}"`, `${p}.createTimeLow = "${t.low}"`, `${p}.numDisks = "1"`, `${p}.disk0.fileName = "${s.disk}"`, `${p}.disk0.node = "scsi0:0"`);
+  });
+  l.push(`snapshot.numSnapshots = "${snaps.length}"`);
+  return l.join('\n') + '\n';
+}
+
+function vmxText(display: string, disk: string): string {
+  return [
+    '.encoding = "UTF-8"',
+    'config.version = "8"',
+    'virtualHW.version = "14"',
+    `displayName = "${display}"`,
+    'scsi0.present = "TRUE"',
+    'scsi0.virtualDev = "lsilogic"',
+    'scsi0:0.present = "TRUE"',
+    'scsi0:0.deviceType = "scsi-hardDisk"',
+    `scsi0:0.fileName = "${disk}"`,
+    'ide1:0.present = "TRUE"',
+    'ide1:0.deviceType = "cdrom-image"',
+    'ide1:0.fileName = "/vmfs/volumes/datastore1/iso/install.iso"',
+  ].join('\n') + '\n';
+}
+
+/** Write `disk`'s non-zero 64 KiB pieces only: a thin -flat.vmdk as a sparse host file. */
+function writeThinFlat(file: string, disk: Buffer, thin: boolean): void {
+  const fd = openSync(file, 'wx');
+  try {
+    const step = 64 * KiB;
+    const zero = Buffer.alloc(step);
+    for (let o = 0; o < disk.length; o += step) {
+      const piece = disk.subarray(o, o + step);
+      if (!thin || !piece.equals(zero.subarray(0, piece.length))) writeSync(fd, piece, 0, piece.length, o);
+    }
+    ftruncateSync(fd, disk.length);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** One readable point in time, with the bytes it must read as. */
+export interface BuiltState {
+  /** "VM@base", "VM@1", "VM@current" ... */
+  id: string;
+  /** Folder, relative to the output dir. */
+  dir: string;
+  descriptor: string;
+  sha256: string;
+}
+
+export interface BuiltCorpus {
+  states: BuiltState[];
+  files: Array<{ path: string; size: number; sha256: string }>;
+}
+
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+interface ChainSpec {
+  vm: string;
+  kind: 'cowd' | 'sesparse';
+  layers: Layer[];
+  grain: number;
+  cids: number[];
+  snaps: Array<Omit<SnapshotSpec, 'disk' | 'uid' | 'parent'>>;
+}
+
+const CHAINS: ChainSpec[] = [
+  {
+    vm: 'VM',
+    kind: 'cowd',
+    layers: COWD_LAYERS,
+    grain: 512,
+    cids: [0x1a2b3c4d, 0x2b3c4d5e, 0x3c4d5e6f],
+    snaps: [
+      { name: 'Before update', description: 'clean install', created: '2024-03-05T10:20:30.000Z', memory: true },
+      { name: 'After update', created: '2024-03-06T08:00:01.000Z', memory: false },
+    ],
+  },
+  {
+    vm: 'SE',
+    kind: 'sesparse',
+    layers: SES_LAYERS,
+    grain: G,
+    cids: [0x5e5e0001, 0x5e5e0002, 0x5e5e0003],
+    snaps: [
+      { name: 'snap-1', created: '2025-01-02T03:04:05.000Z', memory: false },
+      { name: 'snap-2', description: 'with memory', created: '2025-01-02T04:05:06.000Z', memory: true },
+    ],
+  },
+];
+
+/** Build every chain under `out` (must be empty or absent). */
+export function buildDeltaCorpus(out: string): BuiltCorpus {
+  const states: BuiltState[] = [];
+  const files: BuiltCorpus['files'] = [];
+  for (const c of CHAINS) {
+    const dir = path.join(out, c.vm);
+    mkdirSync(dir, { recursive: true });
+    const write = (name: string, text: string) => writeFileSync(path.join(dir, name), text, { flag: 'wx' });
+    const base = model([], c.grain);
+    const descriptors = [`${c.vm}.vmdk`];
+    writeThinFlat(path.join(dir, `${c.vm}-flat.vmdk`), base, c.kind === 'sesparse');
+    write(descriptors[0]!, descriptorText({ cid: c.cids[0]!, createType: 'vmfs', extent: `RW ${DISK_BYTES / 512} VMFS "${c.vm}-flat.vmdk"`, thin: c.kind === 'sesparse' }));
+    states.push({ id: `${c.vm}@0`, dir: c.vm, descriptor: descriptors[0]!, sha256: sha(base) });
+    c.layers.forEach((layer, i) => {
+      const n = String(i + 1).padStart(6, '0');
+      const name = `${c.vm}-${n}.vmdk`;
+      const disk = model(c.layers.slice(0, i + 1), c.grain);
+      const grains = grainsOf(layer, c.grain, disk);
+      if (c.kind === 'cowd') {
+        writeCowdFile(path.join(dir, `${c.vm}-${n}-delta.vmdk`), { capacityBytes: DISK_BYTES, grains });
+      } else {
+        const all = new Map<number, SesparseGrain>(grains);
+        for (const g of layer.zeroGrains ?? []) all.set(g, 'zero');
+        for (const g of layer.unmapGrains ?? []) all.set(g, 'unmap');
+        writeSesparseFile(path.join(dir, `${c.vm}-${n}-sesparse.vmdk`), { capacityBytes: DISK_BYTES, grains: all });
+      }
+      const type = c.kind === 'cowd' ? 'VMFSSPARSE' : 'SESPARSE';
+      const file = c.kind === 'cowd' ? `${c.vm}-${n}-delta.vmdk` : `${c.vm}-${n}-sesparse.vmdk`;
+      write(
+        name,
+        descriptorText({
+          cid: c.cids[i + 1]!,
+          parentCid: c.cids[i]!,
+          createType: c.kind === 'cowd' ? 'vmfsSparse' : 'seSparse',
+          parentHint: descriptors[i]!,
+          extent: `RW ${DISK_BYTES / 512} ${type} "${file}"`,
+        }),
+      );
+      descriptors.push(name);
+      states.push({ id: `${c.vm}@${i + 1}`, dir: c.vm, descriptor: name, sha256: sha(disk) });
+    });
+    const snaps: SnapshotSpec[] = c.snaps.map((s, i) => ({ ...s, uid: i + 1, parent: i ? i : undefined, disk: descriptors[i]! }));
+    write(`${c.vm}.vmsd`, vmsdText(c.vm, snaps, snaps.length));
+    write(`${c.vm}.vmx`, vmxText(`${c.vm} test machine`, descriptors[descriptors.length - 1]!));
+    for (const s of snaps) {
+      write(`${c.vm}-Snapshot${s.uid}.vmsn`, `vmsn placeholder for snapshot ${s.uid}\n`);
+      if (s.memory) write(`${c.vm}-Snapshot${s.uid}.vmem`, `vmem placeholder for snapshot ${s.uid}\n`);
+    }
+  }
+  return { states, files: listFiles(out) };
+}
+
+function listFiles(root: string): BuiltCorpus['files'] {
+  const out: BuiltCorpus['files'] = [];
+  const walk = (rel: string) => {
+    const abs = path.join(root, rel);
+    for (const e of readdirSync(abs, { withFileTypes: true }).sort((x, y) => (x.name < y.name ? -1 : 1))) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) walk(r);
+      else {
+        const b = readFileSync(path.join(root, r));
+        out.push({ path: r, size: b.length, sha256: sha(b) });
+      }
+    }
+  };
+  walk('');
+  return out;
+}
+
+/** qemu-img's view of one state: raw sha256 and merged map runs. */
+export interface QemuState {
+  sha256: string;
+  map: Array<{ start: number; length: number; depth: number; data: boolean; zero: boolean }>;
+}
+
+export function qemuView(descriptorPath: string, scratchRaw: string): QemuState {
+  execFileSync('qemu-img', ['convert', '-f', 'vmdk', '-O', 'raw', descriptorPath, scratchRaw], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const sha256 = sha(readFileSync(scratchRaw));
+  const map = JSON.parse(execFileSync('qemu-img', ['map', '-f', 'vmdk', '--output=json', descriptorPath], { encoding: 'utf8' })) as Array<Record<string, unknown>>;
+  return { sha256, map: map.map((r) => ({ start: r.start as number, length: r.length as number, depth: r.depth as number, data: r.data as boolean, zero: r.zero as boolean })) };
+}
+
+async function main(): Promise<void> {
+  const [out, mode] = process.argv.slice(2);
+  if (!out) {
+    console.error('usage: delta-chains.js OUTDIR [--record|--check]');
+    process.exit(2);
+  }
+  const built = buildDeltaCorpus(out);
+  if (!mode) return;
+  const { readSection, writeSection } = await import('./manifest.js');
+  const recorded = readSection<DeltasSection>('deltas');
+  let bad = 0;
+  const states: DeltasSection['states'] = [];
+  for (const s of built.states) {
+    const q = qemuView(path.join(out, s.dir, s.descriptor), path.join(out, 'state.raw'));
+    const ok = q.sha256 === s.sha256;
+    if (!ok) bad++;
+    console.error(`${ok ? 'ok  ' : 'FAIL'} ${s.id} ${s.descriptor}: qemu-img ${q.sha256} model ${s.sha256}`);
+    if (mode === '--check') {
+      const r = recorded?.states.find((x) => x.id === s.id);
+      if (!r || r.sha256 !== q.sha256 || JSON.stringify(r.qemuMap) !== JSON.stringify(q.map)) {
+        bad++;
+        console.error(`FAIL ${s.id}: differs from MANIFEST`);
+      }
+    }
+    states.push({ id: s.id, dir: s.dir, descriptor: s.descriptor, virtualSize: DISK_BYTES, sha256: q.sha256, sha256Source: 'qemu-img convert -f vmdk -O raw (equals the recipe model)', qemuMap: q.map });
+  }
+  if (mode === '--check') {
+    const same = JSON.stringify(recorded?.files) === JSON.stringify(built.files);
+    if (!same) {
+      bad++;
+      console.error('FAIL rebuilt files differ from MANIFEST files');
+    }
+  }
+  if (bad) {
+    console.error(`${bad} problem(s)`);
+    process.exit(1);
+  }
+  if (mode === '--record') {
+    writeSection('deltas', { builder: 'corpus/builders/delta-chains.ts', qemu: execFileSync('qemu-img', ['--version'], { encoding: 'utf8' }).split('\n')[0], files: built.files, states });
+    console.error(`recorded ${states.length} states in corpus/MANIFEST (deltas)`);
+  }
+}
+
+export interface DeltasSection {
+  builder: string;
+  qemu: string;
+  files: BuiltCorpus['files'];
+  states: Array<{ id: string; dir: string; descriptor: string; virtualSize: number; sha256: string; sha256Source: string; qemuMap: QemuState['map'] }>;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  main().catch((e) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(1);
+  });
+}
