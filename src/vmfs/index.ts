@@ -4,7 +4,7 @@
  */
 import type { BlockDevice } from '../device/block-device.js';
 import type { Resolver } from '../device/resolver.js';
-import { VmfskitError } from '../errors.js';
+import { isVmfskitError } from '../errors.js';
 
 export type VmfsFileType = 'file' | 'dir' | 'symlink' | 'rdm' | 'system' | 'other';
 
@@ -56,13 +56,29 @@ export interface VmfsOpenOptions {
 
 /** True when `dev` (a whole LUN, or a bare partition) holds a VMFS volume. */
 export async function sniffVmfs(dev: BlockDevice): Promise<boolean> {
-  void dev;
-  return false;
+  const { scanLun } = await import('../partition/index.js');
+  try {
+    return (await scanLun(dev)).vmfs.length > 0;
+  } catch (e) {
+    // A damaged partition table is still "not something we can open as VMFS" for sniffing.
+    if (isVmfskitError(e)) return false;
+    throw e;
+  }
 }
 
-/** Find the VMFS partition on `lun` (GPT, MBR or bare) and open the volume. */
+/**
+ * Find the VMFS partition on `lun` (GPT, MBR or bare) and open the volume.
+ * The volume owns `lun` and `opts.extents` from here on: close() closes them.
+ */
 export async function openVmfs(lun: BlockDevice, address: string, opts: VmfsOpenOptions = {}): Promise<VmfsVolume> {
-  void opts;
-  void address;
-  throw new VmfskitError('UNSUPPORTED', 'VMFS reading is not implemented yet', { file: lun.name });
+  const { Vmfs } = await import('./volume.js');
+  return Vmfs.open(lun, address, opts);
+}
+
+/** Everything `stat`, `info` and `extract` use beyond the contract. */
+export interface VmfsVolumeDetails extends VmfsVolume {
+  /** `stat` plus a census of the file's blocks (data, holes, to-be-zeroed). */
+  statDetailed(path: string): Promise<VmfsStat>;
+  /** Used and free file blocks (from `.fbb.sf`). */
+  usage(): Promise<{ blocks: number; free: number; used: number; 'block-size': number }>;
 }

@@ -1,0 +1,40 @@
+/** VMFS-3/5 directories: a flat array of 140-byte entries (vmfs-format.md §10.1). */
+import { VmfskitError, type ErrorWhere } from '../errors.js';
+import { decode } from '../partition/binary-struct.js';
+
+const DIR_ENTRY = {
+  type: [0x00, 'u32'],
+  fdAddress: [0x04, 'u32'],
+  generation: [0x08, 'u32'],
+  name: [0x0c, 'cstr:128'],
+} as const;
+
+export const DIR_ENTRY_SIZE = 140;
+/** 64 MiB of entries = 479 000 names; ESXi's own limit is far lower. */
+export const MAX_DIR_BYTES = 64 << 20;
+
+export interface DirEntry {
+  type: number;
+  fdAddress: number;
+  generation: number;
+  name: string;
+  /** Byte offset of the entry in the directory file. */
+  offset: number;
+}
+
+/** Check a directory's length before reading it. */
+export function checkDirSize(size: number, where: ErrorWhere): void {
+  if (size % DIR_ENTRY_SIZE !== 0) throw new VmfskitError('CORRUPT', `directory length ${size} is not a multiple of the ${DIR_ENTRY_SIZE}-byte entry size`, where);
+  if (size > MAX_DIR_BYTES) throw new VmfskitError('CORRUPT', `directory length ${size} is beyond the ${MAX_DIR_BYTES}-byte sanity limit`, where);
+}
+
+/** Used entries (FD address ≠ 0), "." and ".." included. */
+export function parseDirectory(buf: Buffer): DirEntry[] {
+  const out: DirEntry[] = [];
+  for (let off = 0; off + DIR_ENTRY_SIZE <= buf.length; off += DIR_ENTRY_SIZE) {
+    const e = decode(DIR_ENTRY, buf, off);
+    if (e.fdAddress === 0) continue;
+    out.push({ ...e, offset: off });
+  }
+  return out;
+}

@@ -1,0 +1,434 @@
+/**
+ * An open VMFS-3/5 volume: bootstrap of the system files, file descriptors,
+ * path resolution, directories (vmfs-format.md §5, §8, §10, §11).
+ */
+import path from 'node:path';
+import type { BlockDevice } from '../device/block-device.js';
+import { Lru } from '../device/lru.js';
+import type { Resolver } from '../device/resolver.js';
+import { VmfskitError, type ErrorWhere } from '../errors.js';
+import { findVmfsPartition, type Layout } from '../partition/index.js';
+import { ADDR, addrType, clusterResource, fdClusterResource, hex } from './address.js';
+import { displayVersion, readDescriptor, type FsDescriptor } from './descriptor.js';
+import { checkDirSize, parseDirectory, type DirEntry } from './directory.js';
+import { FD_SIZE, FD_TYPE, parseFd, ZLA, ZLA_NAMES, type Fd } from './fd.js';
+import { PB_ENTRIES, VmfsFile, type FileContext } from './file.js';
+import type { VmfsFileType, VmfsOpenOptions, VmfsStat, VmfsVolume } from './index.js';
+import { assembleVolume, readLvmDevice, type LogicalVolume, type LvmDevice } from './lvm.js';
+import { Resource } from './resource.js';
+import { VmfsResolver } from './vmfs-resolver.js';
+
+export const ROOT_FD = 0x00000004;
+/** System file resources in FDC cluster 0 (§5.1). */
+const SYSTEM = { fbb: 1, fdc: 2, pbc: 3, sbc: 4, vh: 5, pb2: 6, sdd: 7 } as const;
+type SystemName = 'fbb' | 'fdc' | 'pbc' | 'sbc' | 'pb2';
+/** Symlinks followed while resolving one path (Linux uses 40). */
+const MAX_SYMLINKS = 40;
+const MAX_PATH_COMPONENTS = 4096;
+const S_IFDIR = 0o040000;
+const S_IFREG = 0o100000;
+const S_IFLNK = 0o120000;
+
+export class Vmfs implements VmfsVolume, FileContext {
+  readonly label: string;
+  readonly uuid: string;
+  readonly blockSize: number;
+  readonly dense: boolean;
+  readonly volume: BlockDevice;
+  private readonly fdClusters = new Lru<number, Buffer>(256);
+  private readonly fds = new Lru<number, Fd>(4096);
+  private readonly pbs = new Lru<number, Uint32Array>(2048);
+  private readonly dirs = new Lru<number, DirEntry[]>(256);
+  private readonly resources = new Map<SystemName, Promise<Resource>>();
+  private readonly opening = new Set<SystemName>();
+
+  private constructor(
+    readonly address: string,
+    readonly desc: FsDescriptor,
+    readonly lv: LogicalVolume | null,
+    volume: BlockDevice,
+    readonly layout: Layout,
+    private readonly hostFile: string,
+    private readonly hostStart: number,
+    private readonly owned: BlockDevice[],
+  ) {
+    this.volume = volume;
+    this.label = desc.label;
+    this.uuid = desc.uuid;
+    this.blockSize = desc.blockSize;
+    this.dense = desc.dense;
+  }
+
+  static async open(lun: BlockDevice, address: string, opts: VmfsOpenOptions): Promise<Vmfs> {
+    const { device, layout, chosen } = await findVmfsPartition(lun, opts.partition);
+    const hostStart = chosen.entry?.start ?? 0;
+    let lv: LogicalVolume | null = null;
+    let volume: BlockDevice = device;
+    if (chosen.content === 'lvm') {
+      const members: LvmDevice[] = [await readLvmDevice(device, hostStart)];
+      for (const ext of opts.extents ?? []) {
+        const found = await findVmfsPartition(ext, undefined);
+        members.push(await readLvmDevice(found.device, found.chosen.entry?.start ?? 0));
+      }
+      lv = assembleVolume(members, `${address}(volume)`);
+      volume = lv.device;
+    }
+    const at = (off: number) => lv?.hostOffset(off) ?? { file: lun.name, offset: hostStart + off };
+    const desc = await readDescriptor(volume, at);
+    const v = new Vmfs(address, desc, lv, volume, layout, lun.name, hostStart, [lun, ...(opts.extents ?? [])]);
+    await v.bootstrap();
+    return v;
+  }
+
+  at(volumeOffset: number, structure: string): ErrorWhere {
+    const h = this.lv?.hostOffset(volumeOffset) ?? { file: this.hostFile, offset: this.hostStart + volumeOffset };
+    return { file: h.file, structure, offset: h.offset };
+  }
+
+  // ---- system files -------------------------------------------------------
+
+  /** Volume offset of system FD r, by the cluster-0 formula (§5.2). */
+  private systemFdOffset(r: number): number {
+    const B = this.blockSize;
+    const S = B * Math.floor((B + (4 << 20) - 1) / B);
+    return S + this.desc.fdcGroupOffset + this.desc.fdcClustersPerGroup * 1024 + r * FD_SIZE;
+  }
+
+  private async readFdAt(volOff: number, expected: number, what: string): Promise<Fd> {
+    if (volOff + FD_SIZE > this.volume.size) throw new VmfskitError('CORRUPT', `FD ${hex(expected)} would lie beyond the volume`, this.at(0, what));
+    const buf = Buffer.alloc(FD_SIZE);
+    await this.volume.read(buf, volOff);
+    const fd = parseFd(buf, volOff);
+    if (fd.address !== expected) throw new VmfskitError('CORRUPT', `FD says it is ${hex(fd.address)}, expected ${hex(expected)}`, this.at(volOff + 512, what));
+    return fd;
+  }
+
+  private async systemFd(name: SystemName | 'root'): Promise<Fd> {
+    const r = name === 'root' ? 0 : SYSTEM[name];
+    const addr = (r << 22) | ADDR.FD;
+    // Volumes upgraded from VMFS-3 (dense bit clear) keep .pb2.sf where the descriptor says (§5.2).
+    const off = name === 'pb2' && !this.dense && this.desc.pb2FdOffset ? this.desc.pb2FdOffset : this.systemFdOffset(r);
+    const fd = await this.readFdAt(off, addr, `system file descriptor .${name}.sf`);
+    const wantType = name === 'root' ? FD_TYPE.DIR : FD_TYPE.SYSTEM;
+    if (fd.type !== wantType) throw new VmfskitError('CORRUPT', `type ${fd.type}, expected ${wantType}`, this.at(off + 512 + 0x0c, `FD ${hex(addr)}`));
+    return fd;
+  }
+
+  private async bootstrap(): Promise<void> {
+    await this.resource('fdc');
+    const root = await this.fd(ROOT_FD, this.at(0, 'root directory'));
+    if (root.type !== FD_TYPE.DIR) throw new VmfskitError('CORRUPT', `root FD has type ${root.type}, not a directory`, this.at(root.volumeOffset + 512 + 0x0c, 'root FD'));
+  }
+
+  /** A resource file, opened once; a resource that needs itself to be read is corrupt. */
+  resource(name: SystemName): Promise<Resource> {
+    let p = this.resources.get(name);
+    if (p) return p;
+    if (this.opening.has(name)) {
+      return Promise.reject(new VmfskitError('CORRUPT', `.${name}.sf is addressed through itself`, this.at(this.systemFdOffset(SYSTEM[name]), `.${name}.sf FD`)));
+    }
+    if (name === 'pb2' && this.desc.major < 5) {
+      return Promise.reject(new VmfskitError('CORRUPT', 'a PB2 address on a VMFS-3 volume, which has no .pb2.sf', this.at(0, 'pointer block')));
+    }
+    this.opening.add(name);
+    p = (async () => {
+      try {
+        const fd = await this.systemFd(name);
+        const file = new VmfsFile(this, fd, `${this.address}/.${name}.sf`);
+        return await Resource.open(`.${name}.sf`, file, this.at(fd.volumeOffset, `.${name}.sf`));
+      } finally {
+        this.opening.delete(name);
+      }
+    })();
+    this.resources.set(name, p);
+    return p;
+  }
+
+  subBlocks(): Promise<Resource> {
+    return this.resource('sbc');
+  }
+
+  async pointerBlock(address: number, where: ErrorWhere): Promise<Uint32Array> {
+    return this.pbs.getOrLoad(address, async () => {
+      const res = await this.resource(addrType(address) === ADDR.PB2 ? 'pb2' : 'pbc');
+      if (res.h.resourceSize !== PB_ENTRIES * 4) throw new VmfskitError('CORRUPT', `pointer blocks are ${res.h.resourceSize} bytes, expected ${PB_ENTRIES * 4}`, where);
+      const { cluster, resource } = clusterResource(address, this.dense);
+      const buf = Buffer.alloc(PB_ENTRIES * 4);
+      await res.read(cluster, resource, buf, { ...where, structure: `${where.structure} (pointer block ${hex(address)})` });
+      return new Uint32Array(buf.buffer, buf.byteOffset, PB_ENTRIES).slice();
+    });
+  }
+
+  // ---- file descriptors ---------------------------------------------------
+
+  /** The FD with address `address`, read from `.fdc.sf` (checked to name itself). */
+  async fd(address: number, from: ErrorWhere): Promise<Fd> {
+    if (addrType(address) !== ADDR.FD) throw new VmfskitError('CORRUPT', `${hex(address)} is not an FD address`, from);
+    return this.fds.getOrLoad(address, async () => {
+      const fdc = await this.resource('fdc');
+      const { cluster, resource } = fdClusterResource(address);
+      const off = fdc.offsetOf(cluster, resource, { ...from, structure: `${from.structure} (FD ${hex(address)})` });
+      const clusterStart = off - resource * fdc.h.resourceSize;
+      const cbuf = await this.fdClusters.getOrLoad(cluster, async () => {
+        const b = Buffer.alloc(fdc.h.perCluster * fdc.h.resourceSize);
+        await fdc.file.read(b, clusterStart);
+        return b;
+      });
+      const buf = cbuf.subarray(resource * FD_SIZE, (resource + 1) * FD_SIZE);
+      const volOff = (await (fdc.file as VmfsFile).volumeOffsetOf(off)) ?? 0;
+      const fd = parseFd(buf, volOff);
+      if (fd.address !== address) {
+        throw new VmfskitError('CORRUPT', `FD ${hex(address)} is not in use (its slot says ${hex(fd.address)})`, { ...this.at(volOff + 512, `FD ${hex(address)}`), structure: `${from.structure} → FD ${hex(address)}` });
+      }
+      return fd;
+    });
+  }
+
+  private fileOf(fd: Fd, p: string): VmfsFile {
+    return new VmfsFile(this, fd, `${this.address}${p}`);
+  }
+
+  private async entries(dir: Fd, p: string): Promise<DirEntry[]> {
+    return this.dirs.getOrLoad(dir.address, async () => {
+      checkDirSize(dir.length, this.at(dir.volumeOffset + 512 + 0x14, `directory ${p} (FD ${hex(dir.address)}) length`));
+      const file = this.fileOf(dir, p);
+      const buf = Buffer.alloc(dir.length);
+      await file.read(buf, 0);
+      return parseDirectory(buf);
+    });
+  }
+
+  // ---- paths -------------------------------------------------------------
+
+  /**
+   * Walk `p` from the root. Intermediate symlinks are always followed; the
+   * last one only when `followLast`. Returns the FD and the canonical path.
+   */
+  private async resolve(p: string, followLast: boolean): Promise<{ fd: Fd; path: string }> {
+    const todo = splitPath(p);
+    const stack: Array<{ fd: Fd; name: string }> = [];
+    let cur = await this.fd(ROOT_FD, this.at(0, 'root directory'));
+    let links = 0;
+    let steps = 0;
+    while (todo.length > 0) {
+      if (++steps > MAX_PATH_COMPONENTS) throw new VmfskitError('CORRUPT', 'path resolution does not end (directory loop)', { file: this.address + p });
+      const name = todo.shift()!;
+      const here = '/' + stack.map((s) => s.name).join('/');
+      if (!isDir(cur)) throw new VmfskitError('NOT_FOUND', `${here} is not a directory`, { file: this.address + p });
+      if (name === '..') {
+        const up = stack.pop();
+        if (up) cur = stack.length ? stack[stack.length - 1]!.fd : await this.fd(ROOT_FD, this.at(0, 'root directory'));
+        continue;
+      }
+      const e = (await this.entries(cur, here)).find((x) => x.name === name);
+      if (!e) throw new VmfskitError('NOT_FOUND', `no such file or directory`, { file: this.address + joinPath(here, name) });
+      const where = this.at((await this.fileOf(cur, here).volumeOffsetOf(e.offset)) ?? cur.volumeOffset, `directory ${here} entry '${name}'`);
+      const fd = await this.fd(e.fdAddress, where);
+      if (fd.type === FD_TYPE.SYMLINK && (todo.length > 0 || followLast)) {
+        if (++links > MAX_SYMLINKS) throw new VmfskitError('CORRUPT', `more than ${MAX_SYMLINKS} symbolic links (a loop?)`, { file: this.address + p });
+        const target = await this.linkText(fd, joinPath(here, name));
+        const mapped = this.mapVolumePath(target);
+        if (mapped === null) throw new VmfskitError('NOT_FOUND', `symbolic link to '${target}', outside this volume`, { file: this.address + joinPath(here, name) });
+        todo.unshift(...splitPath(mapped));
+        if (mapped.startsWith('/')) {
+          stack.length = 0;
+          cur = await this.fd(ROOT_FD, this.at(0, 'root directory'));
+        }
+        continue;
+      }
+      stack.push({ fd, name });
+      cur = fd;
+    }
+    return { fd: cur, path: '/' + stack.map((s) => s.name).join('/') };
+  }
+
+  /** A path inside this volume for an ESXi path `/vmfs/volumes/<uuid|label>/…`, a relative path as is, else null. */
+  mapVolumePath(target: string): string | null {
+    if (!target.startsWith('/')) return target;
+    const m = /^\/vmfs\/volumes\/([^/]+)(\/.*)?$/.exec(target);
+    if (!m) return null;
+    if (m[1] !== this.uuid && m[1] !== this.label) return null;
+    return m[2] ?? '/';
+  }
+
+  private async linkText(fd: Fd, p: string): Promise<string> {
+    if (fd.length > 4096) throw new VmfskitError('CORRUPT', `symbolic link target of ${fd.length} bytes`, this.at(fd.volumeOffset + 512 + 0x14, `symlink ${p} length`));
+    const buf = Buffer.alloc(fd.length);
+    await this.fileOf(fd, p).read(buf, 0);
+    return buf.toString('utf8');
+  }
+
+  private async statOf(fd: Fd, p: string): Promise<VmfsStat> {
+    const type = fileType(fd);
+    const st: VmfsStat = {
+      name: p === '/' ? '/' : path.posix.basename(p),
+      path: p,
+      type,
+      mode: (fd.mode & 0o7777) | (type === 'dir' ? S_IFDIR : type === 'symlink' ? S_IFLNK : S_IFREG),
+      nlink: fd.links,
+      uid: fd.uid,
+      gid: fd.gid,
+      size: fd.length,
+      allocated: fd.zla === ZLA.RESIDENT ? 0 : fd.blockCount * fd.blockSize,
+      mtime: fd.mtime,
+      atime: fd.atime,
+      ctime: fd.ctime,
+      fdAddress: fd.address,
+      details: {
+        fdType: fd.type,
+        generation: fd.generation,
+        flags: fd.flags,
+        zla: fd.zla,
+        addressing: ZLA_NAMES[fd.zla] ?? `unknown (${fd.zla})`,
+        blockSize: fd.blockSize,
+        blockCount: fd.blockCount,
+        tbzBlocks: fd.tbz,
+        cowBlocks: fd.cow,
+        pointerBlocks: fd.pointerBlocks,
+        fdVolumeOffset: fd.volumeOffset,
+        fdHostOffset: this.at(fd.volumeOffset, '').offset,
+      },
+    };
+    if (type === 'symlink') st.symlinkTarget = await this.linkText(fd, p);
+    if (type === 'rdm') Object.assign(st.details!, rdmDetails(fd));
+    return st;
+  }
+
+  // ---- VmfsVolume --------------------------------------------------------
+
+  async stat(p: string): Promise<VmfsStat> {
+    const r = await this.resolve(p, false);
+    return this.statOf(r.fd, r.path);
+  }
+
+  /** `stat` plus the per-block census (holes, to-be-zeroed, data). */
+  async statDetailed(p: string): Promise<VmfsStat> {
+    const r = await this.resolve(p, false);
+    const st = await this.statOf(r.fd, r.path);
+    if (st.type === 'file' || st.type === 'dir' || st.type === 'system' || st.type === 'symlink') {
+      const c = await this.fileOf(r.fd, r.path).blockCounts();
+      if (c) Object.assign(st.details!, { dataBlocks: c.data, subBlocks: c.sub, holeBlocks: c.holes, tbzBlocksMapped: c.tbz });
+    }
+    return st;
+  }
+
+  async readdir(p: string): Promise<VmfsStat[]> {
+    const r = await this.resolve(p, true);
+    if (!isDir(r.fd)) throw new VmfskitError('NOT_FOUND', 'not a directory', { file: this.address + r.path });
+    const out: VmfsStat[] = [];
+    const dirFile = this.fileOf(r.fd, r.path);
+    for (const e of await this.entries(r.fd, r.path)) {
+      if (e.name === '.' || e.name === '..') continue;
+      const where = this.at((await dirFile.volumeOffsetOf(e.offset)) ?? r.fd.volumeOffset, `directory ${r.path} entry '${e.name}'`);
+      const fd = await this.fd(e.fdAddress, where);
+      out.push(await this.statOf(fd, joinPath(r.path, e.name)));
+    }
+    return out;
+  }
+
+  async readlink(p: string): Promise<string> {
+    const r = await this.resolve(p, false);
+    if (r.fd.type !== FD_TYPE.SYMLINK) throw new VmfskitError('USAGE', 'not a symbolic link', { file: this.address + r.path });
+    return this.linkText(r.fd, r.path);
+  }
+
+  async openFile(p: string): Promise<VmfsFile> {
+    const r = await this.resolve(p, true);
+    if (r.fd.type === FD_TYPE.RDM) {
+      const d = rdmDetails(r.fd);
+      throw new VmfskitError('UNSUPPORTED', `a raw device mapping (RDM) to LUN ${d.rdmLun} ${d.rdmVendor} ${d.rdmModel}: its data is on that LUN, not in this volume`, { file: this.address + r.path });
+    }
+    if (isDir(r.fd)) throw new VmfskitError('OPEN', 'is a directory', { file: this.address + r.path });
+    return this.fileOf(r.fd, r.path);
+  }
+
+  /** Identity of a path for loop detection: the FD address. */
+  async identity(p: string): Promise<string> {
+    const r = await this.resolve(p, true);
+    return `vmfs:${this.uuid}:${hex(r.fd.address)}`;
+  }
+
+  resolver(dirPath: string): Resolver {
+    return new VmfsResolver(this, dirPath);
+  }
+
+  info(): Record<string, unknown> {
+    const d = this.desc;
+    return {
+      format: 'vmfs',
+      address: this.address,
+      label: d.label,
+      uuid: d.uuid,
+      version: d.version,
+      'fs-version': displayVersion(d),
+      'block-size': d.blockSize,
+      'sub-block-size': d.subBlockSize,
+      'volume-size': this.volume.size,
+      created: new Date(d.createdS * 1000).toISOString(),
+      config: d.config,
+      'partition-table': this.layout.table ? { scheme: this.layout.table.scheme, 'sector-size': this.layout.table.sectorSize, partitions: this.layout.table.partitions, warnings: this.layout.table.warnings } : null,
+      lvm: this.lv
+        ? {
+            devices: this.lv.members.map((m) => ({
+              file: m.device.name,
+              'partition-offset': m.hostStart,
+              version: `${m.header.major}.${m.header.minor}`,
+              uuid: m.header.uuid,
+              'scsi-id': m.header.scsiId,
+              'device-names': m.memberNames,
+              'volume-uuid': m.volume.lvUuid,
+              'volume-name': m.volume.name,
+              'device-count': m.volume.deviceCount,
+            })),
+            extents: this.lv.segments.map((s) => ({ file: s.member.device.name, logical: s.logical, length: s.length, 'physical-offset': s.physical, 'host-offset': s.member.hostStart + s.physical })),
+          }
+        : null,
+    };
+  }
+
+  /** Used and free file blocks from `.fbb.sf`'s cluster metadata (like `debugvmfs df`). */
+  async usage(): Promise<{ blocks: number; free: number; used: number; 'block-size': number }> {
+    const fbb = await this.resource('fbb');
+    const u = await fbb.usage();
+    return { blocks: u.total, free: u.free, used: u.total - u.free, 'block-size': this.blockSize };
+  }
+
+  async close(): Promise<void> {
+    for (const d of this.owned) await d.close();
+  }
+}
+
+function isDir(fd: Fd): boolean {
+  return fd.type === FD_TYPE.DIR || (fd.type === FD_TYPE.SYSTEM && (fd.mode & 0o170000) === S_IFDIR);
+}
+
+function fileType(fd: Fd): VmfsFileType {
+  if (isDir(fd)) return 'dir';
+  switch (fd.type) {
+    case FD_TYPE.FILE:
+      return 'file';
+    case FD_TYPE.SYMLINK:
+      return 'symlink';
+    case FD_TYPE.SYSTEM:
+      return 'system';
+    case FD_TYPE.RDM:
+      return 'rdm';
+    default:
+      return 'other';
+  }
+}
+
+/** The mapped LUN's SCSI id in an RDM's data area (same shape as the LVM header's, §8.3). */
+function rdmDetails(fd: Fd): { rdmLun: number; rdmVendor: string; rdmModel: string; rdmId: string } {
+  const d = fd.data;
+  const str = (a: number, n: number) => d.toString('latin1', a, a + n).replace(/\0.*$/s, '').trim();
+  return { rdmLun: d.readUInt16LE(2), rdmVendor: str(6, 8), rdmModel: str(14, 16), rdmId: str(34, 44) };
+}
+
+export function splitPath(p: string): string[] {
+  return p.split('/').filter((c) => c !== '' && c !== '.');
+}
+
+export function joinPath(dir: string, name: string): string {
+  return dir.endsWith('/') ? dir + name : `${dir}/${name}`;
+}
