@@ -1,0 +1,127 @@
+/**
+ * `vmfskit hash`: open each address, hash it in one pass, print check-file
+ * lines (or JSON), optionally write DFXML.
+ */
+import { openAddress, type OpenOptions } from '../open.js';
+import { Progress } from '../convert/progress.js';
+import { watchSignals } from '../convert/interrupt.js';
+import { writeOut, writeJson } from '../cli/output.js';
+import { VERSION } from '../version.js';
+import { hashDevice, type DeviceDigest } from './hash-device.js';
+import { parseAlgorithms } from './multi-hash.js';
+import { bsdLine, gnuLine } from './sum-lines.js';
+import { renderDfxml } from './dfxml.js';
+import { checkReportTarget, writeReportFile } from './report-file.js';
+import { VmfskitError } from '../errors.js';
+import type { Algorithm } from './algorithms.js';
+
+export interface HashRequest {
+  addresses: string[];
+  algorithms: string[];
+  window?: number;
+  json?: boolean;
+  dfxml?: string;
+  force?: boolean;
+  container?: boolean;
+  tag?: boolean;
+  progress?: boolean;
+  threads?: number;
+  open: OpenOptions;
+  commandLine: string;
+}
+
+interface Hashed extends DeviceDigest {
+  address: string;
+  kind: string;
+}
+
+/** md5sum-compatible text: GNU lines for one algorithm, BSD tag lines (one per algorithm) for several. */
+export function formatText(h: Hashed, algs: Algorithm[], tag: boolean): string {
+  const lines = algs.map((a) => (algs.length === 1 && !tag ? gnuLine(h.digests[a]!, h.address) : bsdLine(a, h.digests[a]!, h.address)));
+  // Piecewise digests as '#' comments: md5sum/sha*sum -c skip them, a reader sees dc3dd's layout.
+  for (const a of h.windows ? algs : []) {
+    lines.push(`# ${a} windows of ${h.address}:`);
+    for (const w of h.windows!) {
+      const last = w.offset + w.length - 1;
+      lines.push(`#    ${w.digests[a]}, bytes ${w.offset} - ${last}, sectors ${w.firstSector} - ${w.lastSector}`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+export async function runHash(req: HashRequest): Promise<number> {
+  const algs = parseAlgorithms(req.algorithms);
+  if (req.window !== undefined && (req.window <= 0 || req.window % 512 !== 0)) {
+    throw new VmfskitError('USAGE', `--window must be a positive multiple of 512 bytes (got ${req.window})`);
+  }
+  if (req.dfxml) await checkReportTarget(req.dfxml, req.force ?? false, req.addresses);
+  const startTime = new Date();
+  const interrupt = watchSignals(() => {});
+  const results: Hashed[] = [];
+  try {
+    for (const address of req.addresses) {
+      const opened = await openAddress(address, { ...req.open, container: req.container });
+      let progress: Progress | undefined;
+      try {
+        const dev = opened.device;
+        progress = req.progress ? new Progress(dev.size) : undefined;
+        const d = await hashDevice(dev, algs, {
+          window: req.window,
+          ignoreMap: req.container,
+          threads: req.threads,
+          check: () => interrupt.check(),
+          onProgress: progress ? (done, run) => progress!.update(done, run) : undefined,
+        });
+        progress?.clear();
+        const h: Hashed = { address, kind: opened.kind, ...d };
+        results.push(h);
+        if (!req.json) await writeOut(formatText(h, algs, req.tag ?? false));
+      } finally {
+        progress?.clear();
+        await opened.close();
+      }
+    }
+  } finally {
+    interrupt.dispose();
+  }
+  const endTime = new Date();
+  if (req.dfxml) {
+    const xml = renderDfxml({
+      program: 'vmfskit',
+      version: VERSION,
+      commandLine: req.commandLine,
+      startTime,
+      sources: req.addresses,
+      objects: results.map((r) => ({ filename: r.address, filesize: r.size, digests: r.digests, windows: r.windows })),
+    });
+    await writeReportFile(req.dfxml, xml, req.force ?? false, req.addresses);
+  }
+  if (req.json) {
+    await writeJson({
+      program: 'vmfskit',
+      version: VERSION,
+      'command-line': req.commandLine,
+      'start-time': startTime.toISOString(),
+      'end-time': endTime.toISOString(),
+      images: results.map((r) => ({
+        filename: r.address,
+        kind: r.kind,
+        'virtual-size': r.size,
+        'bytes-read': r.bytesRead,
+        hashes: r.digests,
+        ...(r.windows
+          ? {
+              windows: r.windows.map((w) => ({
+                offset: w.offset,
+                length: w.length,
+                'first-sector': w.firstSector,
+                'last-sector': w.lastSector,
+                hashes: w.digests,
+              })),
+            }
+          : {}),
+      })),
+    });
+  }
+  return 0;
+}
