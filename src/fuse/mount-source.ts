@@ -1,0 +1,117 @@
+/**
+ * From an address to the tree a mount shows:
+ *   a LUN image / device / partition holding VMFS -> the volume's tree, plus
+ *     `/.disks/<VM>/<disk>[@<state>].raw` and `/.vmfskit-info.txt`;
+ *   a VMDK (host or `lun.img::/…`) -> `<disk>.raw` and one raw view per
+ *     earlier state of its chain, plus the info file;
+ *   anything else (a raw image, a plain file in a volume) -> its bytes as one file.
+ */
+import path from 'node:path';
+import { VmfskitError } from '../errors.js';
+import { formatAddress, hostHasVmfs, openAddress, openVolume, parseAddress, type OpenOptions } from '../open.js';
+import type { VmfsVolume } from '../vmfs/index.js';
+import { chainViews, folderViews, safeName, stem, type DiskView } from './disk-views.js';
+import { infoText, textNode, type InfoFacts } from './info-text.js';
+import type { Log } from './ops.js';
+import { MemTree, OverlayTree, S_IFREG, syntheticAttr, type Tree, type VolumeUsage } from './tree.js';
+import { VmfsFolderAccess } from './vmfs-folder-access.js';
+import { VmfsTree } from './vmfs-tree.js';
+
+export const INFO_FILE = '/.vmfskit-info.txt';
+export const DISKS_DIR = '/.disks';
+
+export interface MountSource {
+  tree: Tree;
+  /** Views whose devices the mount owns (closed at the end). */
+  close(): Promise<void>;
+}
+
+export async function buildMountSource(addr: string, opts: OpenOptions, log: Log): Promise<MountSource> {
+  const a = parseAddress(addr);
+  const facts: InfoFacts = { source: formatAddress(path.resolve(a.host), a.inner), mountedAt: new Date(), kind: '', views: [], notes: [] };
+  const mem = new MemTree(facts.mountedAt.getTime());
+  if (a.inner === undefined && (await hostHasVmfs(a.host))) {
+    const volume = await openVolume(a.host, opts);
+    try {
+      facts.kind = 'VMFS volume';
+      facts.volume = volume.info();
+      facts.views = await folderViews(new VmfsFolderAccess(volume), DISKS_DIR, opts, log);
+      if (facts.views.length === 0) facts.notes.push('no virtual disk found on this volume: .disks is empty');
+      mem.add(DISKS_DIR, { kind: 'dir', attr: syntheticAttr(0o040000, 0, facts.mountedAt.getTime()) });
+      addViews(mem, facts.views);
+      mem.add(INFO_FILE, textNode(infoText(facts), INFO_FILE, facts.mountedAt.getTime()));
+      const tree = new OverlayTree(mem, new VmfsTree(volume, volumeUsage(volume)));
+      return { tree, close: () => closeAll(facts.views, tree) };
+    } catch (e) {
+      await closeAll(facts.views, volume);
+      throw e;
+    }
+  }
+  if (opts.partition !== undefined || (opts.extents?.length ?? 0) > 0) {
+    throw new VmfskitError('USAGE', '--partition and --extent apply to a LUN image holding VMFS, and no VMFS volume was found here', { file: a.host });
+  }
+  const opened = await openAddress(addr, opts);
+  try {
+    if (opened.kind === 'vmdk' && opened.vmdk) {
+      facts.kind = 'VMDK';
+      facts.views = chainViews('', stem(a.inner ?? a.host), opened.vmdk);
+    } else {
+      facts.kind = 'raw bytes (neither a VMFS volume nor a VMDK was recognized)';
+      const name = `/${safeName(path.posix.basename((a.inner ?? a.host).replace(/\\/g, '/')))}`;
+      const dev = opened.device;
+      mem.add(name, { kind: 'file', attr: syntheticAttr(S_IFREG, dev.size, facts.mountedAt.getTime()), shared: true, open: async () => dev });
+      facts.files = [{ path: name, size: dev.size }];
+    }
+    if (opened.volume) facts.volume = opened.volume.info();
+    addViews(mem, facts.views);
+    mem.add(INFO_FILE, textNode(infoText(facts), INFO_FILE, facts.mountedAt.getTime()));
+    return { tree: mem, close: () => opened.close() };
+  } catch (e) {
+    await opened.close();
+    throw e;
+  }
+}
+
+function addViews(mem: MemTree, views: DiskView[]): void {
+  for (const v of views) {
+    mem.add(v.path, { kind: 'file', attr: syntheticAttr(S_IFREG, v.disk.size, mem.timeMs), shared: true, open: async () => v.disk });
+  }
+}
+
+/** Close the top disk of each chain once (parents belong to their child), then the volume. */
+async function closeAll(views: DiskView[], last: { close(): Promise<void> }): Promise<void> {
+  const parents = new Set(views.flatMap((v) => collectParents(v)));
+  for (const v of views) if (!parents.has(v.disk)) await v.disk.close().catch(() => undefined);
+  await last.close();
+}
+
+function collectParents(v: DiskView): unknown[] {
+  const out: unknown[] = [];
+  for (let d = v.disk.parent, i = 0; d && i < 256; d = d.parent, i++) out.push(d);
+  return out;
+}
+
+/**
+ * Block size and counts for `df`, from the volume's info. The VMFS contract
+ * has no usage call; these are the names its info() is expected to carry.
+ */
+export function volumeUsage(volume: VmfsVolume): VolumeUsage | undefined {
+  const info = volume.info();
+  const num = (...keys: string[]) => {
+    for (const k of keys) {
+      const v = info[k];
+      if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return v;
+    }
+    return undefined;
+  };
+  const blockSize = num('blockSize', 'block-size', 'block_size');
+  const totalBlocks = num('totalBlocks', 'total-blocks', 'blocks');
+  if (!blockSize || totalBlocks === undefined) return undefined;
+  return {
+    blockSize,
+    totalBlocks,
+    freeBlocks: num('freeBlocks', 'free-blocks') ?? 0,
+    totalFiles: num('totalFiles', 'total-files', 'files', 'totalFileDescriptors') ?? 0,
+    freeFiles: num('freeFiles', 'free-files', 'freeFileDescriptors') ?? 0,
+  };
+}
