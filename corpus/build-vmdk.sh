@@ -42,24 +42,25 @@ qio_both() { # vmdk raw cmd...
     qemu-io -f raw -c "$c" "$raw" >/dev/null
   done
 }
-# case NAME ARCHIVE-DIR ENTRY EXPECT-RAW|- ABOUT [WHY]
+# add_case NAME ARCHIVE-DIR ENTRY EXPECT-RAW SEED|- WRITER|- ABOUT [WHY]
+#   SEED: the content is exactly pattern(size, SEED); WRITER: our own writer made the file
 add_case() {
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "vmdk/$2.tar.gz" "$W/$2" "$3" "$4" "$5" "${6:--}" >>"$CASES"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "vmdk/$2.tar.gz" "$W/$2" "$3" "$4" "$5" "$6" "$7" "${8:--}" >>"$CASES"
 }
 
 # ---- monolithicSparse --------------------------------------------------------
 mkdir -p "$W/sparse"; pattern "$W/sparse.raw" $SIZE 1
 qimg convert -f raw -O vmdk -o subformat=monolithicSparse "$W/sparse.raw" "$W/sparse/sparse.vmdk"
-add_case sparse sparse sparse.vmdk "$W/sparse.raw" "qemu monolithicSparse, 10255 sectors (short last grain), zero/partial/last-byte grains"
+add_case sparse sparse sparse.vmdk "$W/sparse.raw" 1 - "qemu monolithicSparse, 10255 sectors (short last grain), zero/partial/last-byte grains"
 
 mkdir -p "$W/sparse-2gt"; pattern "$W/sparse-2gt.raw" $SIZE_2GT 13
 qimg convert -f raw -O vmdk -o subformat=monolithicSparse "$W/sparse-2gt.raw" "$W/sparse-2gt/sparse-2gt.vmdk"
-add_case sparse-2gt sparse-2gt sparse-2gt.vmdk "$W/sparse-2gt.raw" "qemu monolithicSparse, 33 MiB: two grain tables, data at the last byte"
+add_case sparse-2gt sparse-2gt sparse-2gt.vmdk "$W/sparse-2gt.raw" 13 - "qemu monolithicSparse, 33 MiB: two grain tables, data at the last byte"
 
 # ---- monolithicFlat ----------------------------------------------------------
 mkdir -p "$W/flat"; pattern "$W/flat.raw" $SIZE 2
 qimg convert -f raw -O vmdk -o subformat=monolithicFlat "$W/flat.raw" "$W/flat/flat.vmdk"
-add_case flat flat flat.vmdk "$W/flat.raw" "qemu monolithicFlat (descriptor + -flat.vmdk)"
+add_case flat flat flat.vmdk "$W/flat.raw" 2 - "qemu monolithicFlat (descriptor + -flat.vmdk)"
 
 # ---- twoGbMaxExtentSparse / Flat, several extents -----------------------------
 # qemu-img has no option for the extent size (2 GiB, fixed): make each 2 MiB
@@ -92,20 +93,20 @@ split_case() { # name subformat seed type(SPARSE|FLAT) suffix(s|f)
   } >"$dir/$name.vmdk"
 }
 split_case split-sparse twoGbMaxExtentSparse 3 SPARSE s
-add_case split-sparse split-sparse split-sparse.vmdk "$W/split-sparse.raw" \
+add_case split-sparse split-sparse split-sparse.vmdk "$W/split-sparse.raw" 3 - \
   "twoGbMaxExtentSparse, 3 extents of 2 MiB/2 MiB/1 MiB+7.5 KiB (qemu-made extents, joined by a written descriptor)"
 split_case split-flat twoGbMaxExtentFlat 4 FLAT f
-add_case split-flat split-flat split-flat.vmdk "$W/split-flat.raw" \
+add_case split-flat split-flat split-flat.vmdk "$W/split-flat.raw" 4 - \
   "twoGbMaxExtentFlat, 3 extents of 2 MiB/2 MiB/1 MiB+7.5 KiB (written descriptor)"
 
 # ---- streamOptimized ----------------------------------------------------------
 mkdir -p "$W/stream"; pattern "$W/stream.raw" $SIZE 5
 qimg convert -f raw -O vmdk -o subformat=streamOptimized "$W/stream.raw" "$W/stream/stream.vmdk"
-add_case stream stream stream.vmdk "$W/stream.raw" "qemu streamOptimized: GD at the front, redundant GD, no EOS marker"
+add_case stream stream stream.vmdk "$W/stream.raw" 5 - "qemu streamOptimized: GD at the front, redundant GD, no EOS marker"
 
 mkdir -p "$W/vmware-stream"; pattern "$W/vmware-stream.raw" $SIZE_3GT 12
 node "$B/vmware-stream-writer.js" "$W/vmware-stream.raw" "$W/vmware-stream/vmware-stream.vmdk" 5e1f0c2a
-add_case vmware-stream vmware-stream vmware-stream.vmdk "$W/vmware-stream.raw" \
+add_case vmware-stream vmware-stream vmware-stream.vmdk "$W/vmware-stream.raw" 12 vmware-stream-writer \
   "VMware-layout streamOptimized (corpus/builders/vmware-stream-writer.ts): gdOffset=GD_AT_END, GT/GD/footer markers, EOS, empty middle grain table not written, RDONLY embedded extent line"
 
 # ---- zeroed grains (version 2, GTE 1) ----------------------------------------
@@ -113,14 +114,14 @@ mkdir -p "$W/zeroed-grain"; pattern "$W/zeroed-grain.raw" $SIZE 6
 qimg convert -f raw -O vmdk -o subformat=monolithicSparse,zeroed_grain=on "$W/zeroed-grain.raw" "$W/zeroed-grain/zeroed-grain.vmdk"
 # whole grains become GTE 1; the partial one is written as zero data
 qio_both "$W/zeroed-grain/zeroed-grain.vmdk" "$W/zeroed-grain.raw" 'write -z 0 128k' 'write -z 320k 64k' 'write -z 1028k 8k' 'write -z 2M 64k'
-add_case zeroed-grain zeroed-grain zeroed-grain.vmdk "$W/zeroed-grain.raw" \
+add_case zeroed-grain zeroed-grain zeroed-grain.vmdk "$W/zeroed-grain.raw" - - \
   "qemu monolithicSparse zeroed_grain=on (version 2, flags 0x7), qemu-io write -z over whole and partial grains" \
   "libvmdk reads a zeroed-grain GTE (1) as sector 1, i.e. descriptor text (vmdk-anchors.md §1): do not use its data here; qemu-img (zeros, flag bit 2 set) agrees with the format reference and with the same writes applied to a raw copy"
 
 # ---- compat6 ---------------------------------------------------------------
 mkdir -p "$W/compat6"; pattern "$W/compat6.raw" $SIZE 7
 qimg convert -f raw -O vmdk -o subformat=monolithicSparse,compat6=on "$W/compat6.raw" "$W/compat6/compat6.vmdk"
-add_case compat6 compat6 compat6.vmdk "$W/compat6.raw" "qemu monolithicSparse compat6=on (ddb.virtualHWVersion 6)"
+add_case compat6 compat6 compat6.vmdk "$W/compat6.raw" 7 - "qemu monolithicSparse compat6=on (ddb.virtualHWVersion 6)"
 
 # ---- three-level hosted chain, children in a subfolder -------------------------
 C=$W/chain
@@ -134,24 +135,24 @@ cp "$W/chain.raw" "$W/chain-child1.raw"
 (cd "$C/snaps" && qimg create -f vmdk -b child1.vmdk -F vmdk child2.vmdk)
 qio_both "$C/snaps/child2.vmdk" "$W/chain.raw" \
   'write -P 0x33 66k 1k' 'write -z 2M 64k' 'write -z 1088k 64k' "write -P 0x44 $((SIZE - 512)) 512"
-add_case chain-base chain base/base.vmdk "$W/chain-base.raw" "base of the three-level chain (monolithicSparse)"
-add_case chain-child1 chain snaps/child1.vmdk "$W/chain-child1.raw" \
+add_case chain-base chain base/base.vmdk "$W/chain-base.raw" 8 - "base of the three-level chain (monolithicSparse)"
+add_case chain-child1 chain snaps/child1.vmdk "$W/chain-child1.raw" - - \
   "middle of the chain: snaps/child1.vmdk, parent hint ../base/base.vmdk, zeroed_grain=on: write -z hides parent grains (GTE 1); partial overwrites copy the rest of the grain" \
   "libvmdk reads zeroed-grain GTEs as descriptor text; expected bytes = the same qemu-io writes applied to a raw copy of the base"
-add_case chain chain snaps/child2.vmdk "$W/chain.raw" \
+add_case chain chain snaps/child2.vmdk "$W/chain.raw" - - \
   "top of the chain: snaps/child2.vmdk -> child1.vmdk -> ../base/base.vmdk; write -z without zeroed grains stores zero data; last sector rewritten" \
   "libvmdk reads zeroed-grain GTEs of child1 as descriptor text; expected bytes = the same qemu-io writes applied to a raw copy of the base"
 
 # ---- a name with spaces --------------------------------------------------------
 mkdir -p "$W/spaces/My VM"; pattern "$W/spaces.raw" $SIZE 9
 qimg convert -f raw -O vmdk -o subformat=monolithicFlat "$W/spaces.raw" "$W/spaces/My VM/disk with spaces.vmdk"
-add_case spaces spaces "My VM/disk with spaces.vmdk" "$W/spaces.raw" "monolithicFlat in a folder and files whose names hold spaces"
+add_case spaces spaces "My VM/disk with spaces.vmdk" "$W/spaces.raw" 9 - "monolithicFlat in a folder and files whose names hold spaces"
 
 # ---- CRLF descriptor ------------------------------------------------------------
 mkdir -p "$W/crlf"; pattern "$W/crlf.raw" $SIZE 10
 qimg convert -f raw -O vmdk -o subformat=monolithicFlat "$W/crlf.raw" "$W/crlf/crlf.vmdk"
 sed -i 's/$/\r/' "$W/crlf/crlf.vmdk"
-add_case crlf crlf crlf.vmdk "$W/crlf.raw" "monolithicFlat whose descriptor has CRLF line ends"
+add_case crlf crlf crlf.vmdk "$W/crlf.raw" 10 - "monolithicFlat whose descriptor has CRLF line ends"
 
 # ---- ESXi-style vmfs descriptor over a flat file ----------------------------------
 mkdir -p "$W/esxi-vmfs"; pattern "$W/esxi-vmfs.raw" $SIZE 11
@@ -179,7 +180,7 @@ ddb.thinProvisioned = "1"
 ddb.uuid = "60 00 C2 9a 1e 4b 7c 3d-8f 20 55 6a 0b c1 93 e7"
 ddb.virtualHWVersion = "13"
 EOF
-add_case esxi-vmfs esxi-vmfs esxi.vmdk "$W/esxi-vmfs.raw" \
+add_case esxi-vmfs esxi-vmfs esxi.vmdk "$W/esxi-vmfs.raw" 11 - \
   "ESXi-style createType=\"vmfs\" descriptor (CID fffffffe, thin) over a flat file: RW N VMFS \"esxi-flat.vmdk\" (no offset)"
 
 # ---- archives: deterministic tar (sorted names, fixed owner and mtime), gzip -n

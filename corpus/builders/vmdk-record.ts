@@ -1,10 +1,15 @@
 /**
  * Records the oracles' view of every VMDK corpus case into the "vmdk"
- * section of corpus/MANIFEST, so that `npm test` needs no oracle tool.
- * Run by corpus/build-vmdk.sh after it has made the images; reads its case
- * list (TSV, one case a line):
+ * section of corpus/MANIFEST, so that `npm test` needs no oracle tool; and
+ * with --check re-runs the oracles on the committed archives and compares
+ * (corpus/oracles/vmdk.sh). Record mode is run by corpus/build-vmdk.sh after
+ * it has made the images; it reads its case list (TSV, one case a line):
  *
- *   name  archive  caseDir  entry  expectRaw|-  about  why|-
+ *   name  archive  caseDir  entry  expectRaw|-  seed|-  writer|-  about  why|-
+ *
+ * seed: the case's content is pattern(virtualSize, seed) — tests may
+ * regenerate it; writer: "vmware-stream-writer" when our own writer made
+ * the file (--check then rebuilds it from the pattern and runs qemu-img on it).
  *
  * For each case: qemu-img info/map/convert (sha256 of the raw content),
  * vmdkinfo's media size, and every file's size and sha256. When expectRaw
@@ -16,11 +21,13 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeSection } from './manifest.js';
+import { CORPUS_DIR, readSection, writeSection } from './manifest.js';
+import { writePatternFile } from './pattern.js';
+import { writeVmwareStream } from './vmware-stream-writer.js';
 
 interface MapRun {
   start: number;
@@ -75,9 +82,8 @@ function listFiles(dir: string, rel = ''): Array<{ path: string; size: number; s
   return out;
 }
 
-function recordCase(line: string, tmp: string): [string, Record<string, unknown>] {
-  const [name, archive, caseDir, entry, expectRaw, about, why] = line.split('\t');
-  if (!name || !archive || !caseDir || !entry || !expectRaw || !about || !why) throw new Error(`bad case line: ${line}`);
+/** What the oracles say about one image (everything in a MANIFEST case that comes from a tool). */
+function observe(caseDir: string, entry: string, tmp: string) {
   const entryPath = path.join(caseDir, entry);
   const info = JSON.parse(qemuImg(['info', '-f', 'vmdk', '--output=json', entryPath])) as {
     'virtual-size': number;
@@ -85,27 +91,42 @@ function recordCase(line: string, tmp: string): [string, Record<string, unknown>
     'format-specific': { data: { 'create-type': string; cid: number; 'parent-cid': number } };
   };
   const map = reduceQemuMap(JSON.parse(qemuImg(['map', '-f', 'vmdk', '--output=json', entryPath])) as QemuMapEntry[]);
-  const raw = path.join(tmp, `${name}.raw`);
-  qemuImg(['convert', '-f', 'vmdk', '-O', 'raw', entryPath, raw]);
-  const sha256 = sha256File(raw);
-  rmSync(raw);
-  if (expectRaw !== '-') {
-    const want = sha256File(expectRaw);
-    if (want !== sha256) throw new Error(`case ${name}: qemu-img convert gives ${sha256}, the source bytes are ${want}: rejected`);
-  }
   const d = info['format-specific'].data;
-  const rec: Record<string, unknown> = {
-    about,
-    archive,
-    entry,
+  return {
     virtualSize: info['virtual-size'],
-    sha256,
-    sha256Source: expectRaw === '-' ? 'qemu-img convert -O raw' : 'qemu-img convert -O raw, equal to the source bytes',
+    sha256: qemuRawSha256(entryPath, tmp),
     map,
     info: { 'create-type': d['create-type'], cid: d.cid, 'parent-cid': d['parent-cid'], 'cluster-size': info['cluster-size'] },
     vmdkinfoMediaSize: vmdkinfoMediaSize(entryPath),
     files: listFiles(caseDir),
   };
+}
+
+function qemuRawSha256(entryPath: string, tmp: string): string {
+  const raw = path.join(tmp, 'convert.raw');
+  qemuImg(['convert', '-f', 'vmdk', '-O', 'raw', entryPath, raw]);
+  const sum = sha256File(raw);
+  rmSync(raw);
+  return sum;
+}
+
+function recordCase(line: string, tmp: string): [string, Record<string, unknown>] {
+  const [name, archive, caseDir, entry, expectRaw, seed, writer, about, why] = line.split('\t');
+  if (!name || !archive || !caseDir || !entry || !expectRaw || !seed || !writer || !about || !why) throw new Error(`bad case line: ${line}`);
+  const seen = observe(caseDir, entry, tmp);
+  if (expectRaw !== '-') {
+    const want = sha256File(expectRaw);
+    if (want !== seen.sha256) throw new Error(`case ${name}: qemu-img convert gives ${seen.sha256}, the source bytes are ${want}: rejected`);
+  }
+  const rec: Record<string, unknown> = {
+    about,
+    archive,
+    entry,
+    ...seen,
+    sha256Source: expectRaw === '-' ? 'qemu-img convert -O raw' : 'qemu-img convert -O raw, equal to the expected bytes built beside the image',
+  };
+  if (seed !== '-') rec.patternSeed = Number(seed);
+  if (writer !== '-') rec.writer = writer;
   if (why !== '-') rec.why = why;
   return [name, rec];
 }
@@ -135,11 +156,67 @@ export function recordAll(tsv: string): void {
   }
 }
 
+interface RecordedCase {
+  archive: string;
+  entry: string;
+  virtualSize: number;
+  sha256: string;
+  patternSeed?: number;
+  writer?: string;
+  [k: string]: unknown;
+}
+
+/** Our writer's output for a case, rebuilt from the pattern: qemu-img must read back exactly the pattern. */
+function checkWriter(name: string, c: RecordedCase, tmp: string): string[] {
+  if (c.writer !== 'vmware-stream-writer' || c.patternSeed === undefined) return [];
+  const src = path.join(tmp, 'writer-src.raw');
+  const out = path.join(tmp, 'writer-out.vmdk');
+  writePatternFile(src, c.virtualSize, c.patternSeed);
+  writeVmwareStream(src, out, 0x5e1f0c2a);
+  const want = sha256File(src);
+  const got = qemuRawSha256(out, tmp);
+  rmSync(src);
+  rmSync(out);
+  return [
+    want === c.sha256 ? '' : `${name}: pattern(${c.virtualSize}, ${c.patternSeed}) is ${want}, MANIFEST says ${c.sha256}`,
+    got === want ? '' : `${name}: qemu-img reads the rebuilt writer output as ${got}, the source is ${want}`,
+  ].filter(Boolean);
+}
+
+/** Re-run the oracles on every committed archive; print one line per case; return the number of mismatches. */
+export function checkAll(): number {
+  const section = readSection<{ cases: Record<string, RecordedCase> }>('vmdk');
+  if (!section) throw new Error('corpus/MANIFEST has no vmdk section');
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'vmdk-check-'));
+  let bad = 0;
+  try {
+    for (const [name, c] of Object.entries(section.cases)) {
+      const dir = path.join(tmp, name);
+      mkdirSync(dir);
+      execFileSync('tar', ['-xzf', path.join(CORPUS_DIR, c.archive), '-C', dir]);
+      const seen = observe(dir, c.entry, tmp) as Record<string, unknown>;
+      const problems = Object.keys(seen)
+        .filter((k) => JSON.stringify(seen[k]) !== JSON.stringify(c[k]))
+        .map((k) => `${name}: ${k}: now ${JSON.stringify(seen[k]).slice(0, 200)}, MANIFEST ${JSON.stringify(c[k]).slice(0, 200)}`);
+      problems.push(...checkWriter(name, c, tmp));
+      rmSync(dir, { recursive: true, force: true });
+      if (problems.length) {
+        bad++;
+        for (const p of problems) console.log(`MISMATCH vmdk ${p}`);
+      } else console.log(`ok vmdk ${name}: qemu-img info/map/convert${c.vmdkinfoMediaSize === null ? '' : ', vmdkinfo'}${c.writer ? ', writer rebuilt' : ''} agree with MANIFEST`);
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return bad;
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const tsv = process.argv[2];
-  if (!tsv) {
-    console.error('usage: vmdk-record.js CASES.tsv');
+  const arg = process.argv[2];
+  if (arg === '--check') process.exit(checkAll() === 0 ? 0 : 1);
+  if (!arg) {
+    console.error('usage: vmdk-record.js CASES.tsv | --check');
     process.exit(2);
   }
-  recordAll(tsv);
+  recordAll(arg);
 }
