@@ -1,0 +1,71 @@
+/** How `ls`, `stat` and `info` show VMFS things: mode strings, long lines, JSON. */
+import type { VmfsStat } from './index.js';
+
+const TYPE_CHAR: Record<number, string> = { 0o040000: 'd', 0o120000: 'l', 0o100000: '-' };
+
+/** "drwxr-xr-t" from POSIX mode bits (type bits included). */
+export function modeString(mode: number): string {
+  const t = TYPE_CHAR[mode & 0o170000] ?? '?';
+  const rwx = (bits: number, special: boolean, sChar: string) =>
+    (bits & 4 ? 'r' : '-') + (bits & 2 ? 'w' : '-') + (special ? (bits & 1 ? sChar : sChar.toUpperCase()) : bits & 1 ? 'x' : '-');
+  return t + rwx((mode >> 6) & 7, (mode & 0o4000) !== 0, 's') + rwx((mode >> 3) & 7, (mode & 0o2000) !== 0, 's') + rwx(mode & 7, (mode & 0o1000) !== 0, 't');
+}
+
+/** UTC ISO-8601 to the second: "2021-08-11T07:38:51Z". */
+export function isoUtc(epochSeconds: number): string {
+  return new Date(epochSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** ESXi ids are not host ids: only 0 is shown by name, as debugvmfs does for root. */
+function owner(id: number): string {
+  return id === 0 ? 'root' : String(id);
+}
+
+/** One `ls -l` line: the columns of `debugvmfs ls -l` plus allocated bytes, time in UTC ISO. */
+export function longLine(st: VmfsStat, name = st.name): string {
+  const link = st.symlinkTarget !== undefined ? ` -> ${st.symlinkTarget}` : '';
+  return `${modeString(st.mode)} ${String(st.nlink).padStart(2)} ${owner(st.uid).padStart(8)} ${owner(st.gid).padStart(8)} ${String(st.size).padStart(12)} ${String(st.allocated).padStart(12)} ${isoUtc(st.mtime)} ${name}${link}`;
+}
+
+/** JSON shape of one entry: integers for bytes and epoch times, plus UTC strings. */
+export function statJson(st: VmfsStat): Record<string, unknown> {
+  return {
+    name: st.name,
+    path: st.path,
+    type: st.type,
+    mode: st.mode,
+    'mode-string': modeString(st.mode),
+    nlink: st.nlink,
+    uid: st.uid,
+    gid: st.gid,
+    size: st.size,
+    'allocated-size': st.allocated,
+    mtime: st.mtime,
+    atime: st.atime,
+    ctime: st.ctime,
+    'mtime-utc': isoUtc(st.mtime),
+    'atime-utc': isoUtc(st.atime),
+    'ctime-utc': isoUtc(st.ctime),
+    'fd-address': st.fdAddress,
+    ...(st.symlinkTarget !== undefined ? { 'symlink-target': st.symlinkTarget } : {}),
+    ...(st.details ? { details: st.details } : {}),
+  };
+}
+
+/** `stat` in human form. */
+export function statText(st: VmfsStat): string {
+  const d = (st.details ?? {}) as Record<string, number | string | undefined>;
+  const hex = (n: number | string | undefined) => (typeof n === 'number' ? `0x${n.toString(16).padStart(8, '0')}` : '?');
+  const lines = [
+    `  File: ${st.path}${st.symlinkTarget !== undefined ? ` -> ${st.symlinkTarget}` : ''}`,
+    `  Type: ${st.type} (FD type ${d.fdType})   Mode: ${(st.mode & 0o7777).toString(8).padStart(4, '0')} (${modeString(st.mode)})   Links: ${st.nlink}   Uid: ${st.uid}   Gid: ${st.gid}`,
+    `  Size: ${st.size}   Allocated: ${st.allocated}   Block size: ${d.blockSize}   Block count: ${d.blockCount}`,
+    `  FD address: ${hex(st.fdAddress)}   generation ${d.generation}   volume offset ${d.fdVolumeOffset}   host offset ${d.fdHostOffset}`,
+    `  Addressing: ZLA ${d.zla} (${d.addressing})   pointer blocks ${d.pointerBlocks}`,
+    `  To-be-zeroed blocks: ${d.tbzBlocks} (FD count)${d.tbzBlocksMapped !== undefined ? `, ${d.tbzBlocksMapped} in the block map` : ''}   COW blocks: ${d.cowBlocks}`,
+  ];
+  if (d.dataBlocks !== undefined) lines.push(`  Block map: ${d.dataBlocks} data, ${d.subBlocks} sub-blocks, ${d.holeBlocks} holes (thin), ${d.tbzBlocksMapped} to-be-zeroed`);
+  if (st.type === 'rdm') lines.push(`  RDM: LUN ${d.rdmLun} ${d.rdmVendor} ${d.rdmModel} ${d.rdmId}`);
+  lines.push(`Access: ${isoUtc(st.atime)}`, `Modify: ${isoUtc(st.mtime)}`, `Change: ${isoUtc(st.ctime)}`);
+  return lines.join('\n') + '\n';
+}

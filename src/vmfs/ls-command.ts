@@ -1,0 +1,50 @@
+/** `vmfskit ls`: list directories of a VMFS volume, in text or JSON. */
+import { writeJson, writeOut } from '../cli/output.js';
+import { openVolume, parseAddress, type OpenOptions } from '../open.js';
+import type { VmfsStat } from './index.js';
+import { longLine, statJson } from './listing.js';
+import { walkTree } from './walk.js';
+
+export interface LsOptions {
+  long: boolean;
+  recursive: boolean;
+  all: boolean;
+  json: boolean;
+}
+
+export async function listCommand(addr: string, open: OpenOptions, o: LsOptions): Promise<number> {
+  const a = parseAddress(addr);
+  const vol = await openVolume(a.host, open);
+  try {
+    const target = await vol.stat(a.inner ?? '/');
+    const start = target;
+    if (start.type !== 'dir') {
+      if (o.json) await writeJson([statJson(target)]);
+      else await writeOut((o.long ? longLine(target, target.path) : target.path) + '\n');
+      return 0;
+    }
+    const json: Array<Record<string, unknown>> = [];
+    let first = true;
+    for await (const { dir, entries } of walkTree(vol, start, o.recursive)) {
+      let shown = entries.filter((e) => o.all || !e.name.startsWith('.'));
+      if (o.all) shown = [{ ...dir, name: '.' }, { ...(await parentOf(vol, dir.path)), name: '..' }, ...shown];
+      if (o.json) {
+        for (const e of shown) json.push(statJson(e));
+        continue;
+      }
+      const lines: string[] = [];
+      if (o.recursive) lines.push(`${first ? '' : '\n'}${dir.path}:`);
+      for (const e of shown) lines.push(o.long ? longLine(e) : e.name);
+      first = false;
+      if (lines.length) await writeOut(lines.join('\n') + '\n');
+    }
+    if (o.json) await writeJson(json);
+    return 0;
+  } finally {
+    await vol.close();
+  }
+}
+
+async function parentOf(vol: { stat(p: string): Promise<VmfsStat> }, p: string): Promise<VmfsStat> {
+  return vol.stat(p === '/' ? '/' : p.replace(/\/[^/]+$/, '') || '/');
+}

@@ -1,0 +1,36 @@
+/** Depth-first walk of a VMFS directory tree, guarded against directory loops. */
+import { VmfskitError } from '../errors.js';
+import { hex } from './address.js';
+import type { VmfsStat, VmfsVolume } from './index.js';
+
+const MAX_DEPTH = 256;
+
+export interface DirListing {
+  dir: VmfsStat;
+  entries: VmfsStat[];
+  depth: number;
+}
+
+/**
+ * Yields each directory with its entries, parents before children. A
+ * directory FD met twice (a hard-linked directory or a corrupt entry
+ * pointing up the tree) is a loop: walking it would never end.
+ */
+export async function* walkTree(vol: VmfsVolume, start: VmfsStat, recursive: boolean): AsyncGenerator<DirListing> {
+  const seen = new Map<number, string>();
+  const stack: Array<{ dir: VmfsStat; depth: number }> = [{ dir: start, depth: 0 }];
+  while (stack.length > 0) {
+    const { dir, depth } = stack.pop()!;
+    const before = seen.get(dir.fdAddress);
+    if (before !== undefined) {
+      throw new VmfskitError('CORRUPT', `directory loop: ${dir.path} is FD ${hex(dir.fdAddress)}, already visited as ${before}`, { file: vol.address + dir.path, structure: 'directory entry' });
+    }
+    if (depth > MAX_DEPTH) throw new VmfskitError('CORRUPT', `directories nested deeper than ${MAX_DEPTH} levels`, { file: vol.address + dir.path });
+    seen.set(dir.fdAddress, dir.path);
+    const entries = await vol.readdir(dir.path);
+    yield { dir, entries, depth };
+    if (!recursive) continue;
+    const subdirs = entries.filter((e) => e.type === 'dir');
+    for (let i = subdirs.length - 1; i >= 0; i--) stack.push({ dir: subdirs[i]!, depth: depth + 1 });
+  }
+}
