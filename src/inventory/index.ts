@@ -1,9 +1,10 @@
 /**
  * VMs, disks and snapshot states in a folder tree (a host folder or a VMFS
  * volume). CONTRACT used by `snapshots` and the FUSE `.disks/` view; the
- * deltas issue implements it (STUB until then).
+ * deltas issue implements it in the other files of this folder.
  */
 import type { Resolver } from '../device/resolver.js';
+import { inventory } from './inventory.js';
 
 /** Read-only access to a folder tree, host or VMFS. Paths are '/'-separated, absolute within the tree. */
 export interface FolderAccess {
@@ -35,9 +36,11 @@ export interface DiskState {
   virtualSize?: number;
 }
 
-/** Every disk state under `root` (default the whole tree). STUB: returns none until implemented. */
+/** Every disk state under `root` (default the whole tree), VM by VM, disk by disk, newest state first. */
 export async function findDiskStates(fa: FolderAccess, root = '/'): Promise<DiskState[]> {
-  void fa;
-  void root;
-  return [];
+  return (await inventory(fa, root)).flatMap((vm) => vm.disks.flatMap((d) => d.states));
 }
+
+export type { VmInventory, DiskInventory, SnapshotNode } from './inventory.js';
+export { inventory };
+export { HostFolderAccess, VmfsFolderAccess } from './folders.js';
