@@ -40,7 +40,7 @@ export async function buildMountSource(addr: string, opts: OpenOptions, log: Log
       mem.add(DISKS_DIR, { kind: 'dir', attr: syntheticAttr(0o040000, 0, facts.mountedAt.getTime()) });
       addViews(mem, facts.views);
       mem.add(INFO_FILE, textNode(infoText(facts), INFO_FILE, facts.mountedAt.getTime()));
-      const tree = new OverlayTree(mem, new VmfsTree(volume, volumeUsage(volume)));
+      const tree = new OverlayTree(mem, new VmfsTree(volume, await volumeUsage(volume, log)));
       return { tree, close: () => closeAll(facts.views, tree) };
     } catch (e) {
       await closeAll(facts.views, volume);
@@ -92,26 +92,23 @@ function collectParents(v: DiskView): unknown[] {
 }
 
 /**
- * Block size and counts for `df`, from the volume's info. The VMFS contract
- * has no usage call; these are the names its info() is expected to carry.
+ * Block size and counts for `df`. The VMFS contract has no usage call; the
+ * volume class offers `usage()` (from .fbb.sf, like `debugvmfs df`), used
+ * when present, else the block size from info() with unknown counts.
  */
-export function volumeUsage(volume: VmfsVolume): VolumeUsage | undefined {
-  const info = volume.info();
-  const num = (...keys: string[]) => {
-    for (const k of keys) {
-      const v = info[k];
-      if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return v;
+export async function volumeUsage(volume: VmfsVolume, log: Log): Promise<VolumeUsage | undefined> {
+  const withUsage = volume as VmfsVolume & { usage?: () => Promise<{ blocks: number; free: number; 'block-size': number }> };
+  const blockSize = volume.info()['block-size'];
+  if (typeof blockSize !== 'number' || !(blockSize > 0)) return undefined;
+  const usage: VolumeUsage = { blockSize, totalBlocks: 0, freeBlocks: 0, totalFiles: 0, freeFiles: 0 };
+  if (typeof withUsage.usage === 'function') {
+    try {
+      const u = await withUsage.usage();
+      usage.totalBlocks = u.blocks;
+      usage.freeBlocks = u.free;
+    } catch (e) {
+      log(`df figures unavailable: ${(e as Error).message}`);
     }
-    return undefined;
-  };
-  const blockSize = num('blockSize', 'block-size', 'block_size');
-  const totalBlocks = num('totalBlocks', 'total-blocks', 'blocks');
-  if (!blockSize || totalBlocks === undefined) return undefined;
-  return {
-    blockSize,
-    totalBlocks,
-    freeBlocks: num('freeBlocks', 'free-blocks') ?? 0,
-    totalFiles: num('totalFiles', 'total-files', 'files', 'totalFileDescriptors') ?? 0,
-    freeFiles: num('freeFiles', 'free-files', 'freeFileDescriptors') ?? 0,
-  };
+  }
+  return usage;
 }
