@@ -1,0 +1,106 @@
+/**
+ * Where a manifest's names live: a host directory (by default the manifest's
+ * own), or a folder inside the VMFS volume of a LUN image (`lun.img`,
+ * `lun.img::/dir`). A root turns a name into an address and, for --audit,
+ * lists every regular file below it.
+ */
+import path from 'node:path';
+import { promises as fsp } from 'node:fs';
+import { formatAddress, openVolume, parseAddress, type OpenOptions } from '../open.js';
+import { VmfskitError, fromOsError } from '../errors.js';
+import type { VmfsVolume } from '../vmfs/index.js';
+
+export interface VerifyRoot {
+  /** Address to open for a manifest name. */
+  address(name: string): string;
+  /** A canonical key for a name, so `./a`, `a` and `/root/a` match. */
+  key(name: string): string;
+  /** Keys and display names of every regular file below the root. */
+  list(): Promise<{ key: string; display: string }[]>;
+  close(): Promise<void>;
+}
+
+/** Directory walks stop here: a volume or tree deeper than this is looping or hostile. */
+const MAX_DEPTH = 64;
+const MAX_FILES = 1_000_000;
+
+export function hostRoot(dir: string, exclude: string[] = []): VerifyRoot {
+  const abs = path.resolve(dir);
+  const skip = new Set(exclude.map((e) => path.resolve(e)));
+  return {
+    address: (name) => path.resolve(abs, name),
+    key: (name) => path.resolve(abs, name),
+    list: async () => {
+      const out: { key: string; display: string }[] = [];
+      const walk = async (d: string, depth: number): Promise<void> => {
+        if (depth > MAX_DEPTH) throw new VmfskitError('UNSUPPORTED', `directory tree deeper than ${MAX_DEPTH} levels`, { file: d });
+        let entries;
+        try {
+          entries = await fsp.readdir(d, { withFileTypes: true });
+        } catch (e) {
+          throw fromOsError(e, d, 'cannot list');
+        }
+        for (const e of entries.sort((x, y) => (x.name < y.name ? -1 : 1))) {
+          const p = path.join(d, e.name);
+          if (e.isDirectory()) await walk(p, depth + 1);
+          else if (e.isFile() && !skip.has(p)) {
+            if (out.length >= MAX_FILES) throw new VmfskitError('UNSUPPORTED', `more than ${MAX_FILES} files`, { file: abs });
+            out.push({ key: p, display: path.relative(abs, p) });
+          }
+        }
+      };
+      await walk(abs, 0);
+      return out;
+    },
+    close: async () => {},
+  };
+}
+
+export function volumeRoot(host: string, dir: string, volume: VmfsVolume): VerifyRoot {
+  const key = (name: string): string => path.posix.resolve(dir, name);
+  return {
+    address: (name) => formatAddress(host, key(name)),
+    key,
+    list: async () => {
+      const out: { key: string; display: string }[] = [];
+      const walk = async (d: string, depth: number): Promise<void> => {
+        if (depth > MAX_DEPTH) throw new VmfskitError('CORRUPT', `directory tree deeper than ${MAX_DEPTH} levels (a loop?)`, { file: formatAddress(host, d) });
+        for (const e of await volume.readdir(d)) {
+          const p = path.posix.join(d, e.name);
+          if (e.type === 'dir') await walk(p, depth + 1);
+          else if (e.type === 'file') {
+            if (out.length >= MAX_FILES) throw new VmfskitError('UNSUPPORTED', `more than ${MAX_FILES} files`, { file: host });
+            out.push({ key: p, display: path.posix.relative(dir, p) });
+          }
+        }
+      };
+      await walk(dir, 0);
+      return out;
+    },
+    close: () => volume.close(),
+  };
+}
+
+/** ADDR on the verify command line: a host directory, a LUN image, or lun.img::/dir. */
+export async function openRoot(addr: string, open: OpenOptions, exclude: string[] = []): Promise<VerifyRoot> {
+  const a = parseAddress(addr);
+  if (a.inner === undefined) {
+    let st;
+    try {
+      st = await fsp.stat(a.host);
+    } catch (e) {
+      throw fromOsError(e, a.host);
+    }
+    if (st.isDirectory()) return hostRoot(a.host, exclude);
+  }
+  const volume = await openVolume(a.host, open);
+  const dir = a.inner ?? '/';
+  try {
+    const st = await volume.stat(dir);
+    if (st.type !== 'dir') throw new VmfskitError('USAGE', 'is not a directory: name a folder of the volume (or none for its root)', { file: addr });
+  } catch (e) {
+    await volume.close();
+    throw e;
+  }
+  return volumeRoot(a.host, dir, volume);
+}
