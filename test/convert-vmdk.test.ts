@@ -17,11 +17,16 @@ import { readSection } from '../corpus/builders/manifest.js';
 const VMDK = path.join(SHARED_CORPUS, 'vmdk');
 const RS = 'a3bcf05f07a1c06a3380eeca8571f0efb2b85afafa1e21662b8cad436d1f7727';
 
-/** Convert, check the exit status, return the output path. */
-async function convert(src: string, out: string, ...opts: string[]): Promise<string> {
-  const r = await runCli(['convert', ...opts, src, out]);
-  expect(r.stderr).toBe('');
-  expect(r.code).toBe(0);
+/**
+ * Convert in this process (the CLI's own code path below argument parsing;
+ * the CLI itself is exercised by the tests that spawn it) and return the output path.
+ */
+async function convert(src: string, out: string): Promise<string> {
+  const { runConvert } = await import('../src/convert/convert.js');
+  let printed = '';
+  const code = await runConvert({ src, dst: out, open: {}, argv: [] }, { writeOut: async (s) => void (printed += String(s)), stderr: process.stderr });
+  expect(code).toBe(0);
+  expect(printed).toBe('');
   return out;
 }
 
