@@ -63,7 +63,8 @@ function mountEntry(mnt: string): string | undefined {
 
 async function mount(addr: string, mnt: string, extra: string[] = []): Promise<number> {
   mkdirSync(mnt, { recursive: true });
-  const r = await runCli(['mount', ...extra, addr, mnt]);
+  // The daemon's log goes next to the mount point, not into the shared temp dir.
+  const r = await runCli(['mount', '--log', `${mnt}.log`, ...extra, addr, mnt]);
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   const pid = Number(/\(pid (\d+)/.exec(r.stdout.toString())?.[1]);
@@ -244,15 +245,20 @@ describe.runIf(hasFuse())('mount of a host VMDK snapshot chain (COWD deltas on a
   });
   afterAll(() => cleanup(mnt));
 
-  it('shows one raw view per chain state, named after the state', async () => {
+  // Names from VM.vmsd: snapshot "Before update" is VM.vmdk, "After update" VM-000001.vmdk; VM-000002.vmdk is current.
+  const CURRENT = 'VM.raw';
+  const AFTER = 'VM@After-update.raw';
+  const BEFORE = 'VM@Before-update.raw';
+
+  it('shows one raw view per chain state, named after the snapshots in the .vmsd', async () => {
     const r = await sh('ls', ['-A', mnt]);
-    expect(r.stdout.trim().split('\n')).toEqual(['.vmfskit-info.txt', 'VM-000002.raw', 'VM-000002@VM-000001.raw', 'VM-000002@VM.raw']);
-    const st = await sh('stat', ['-c', '%s %a %F', path.join(mnt, 'VM-000002.raw')]);
+    expect(r.stdout.trim().split('\n')).toEqual(['.vmfskit-info.txt', CURRENT, AFTER, BEFORE]);
+    const st = await sh('stat', ['-c', '%s %a %F', path.join(mnt, CURRENT)]);
     expect(st.stdout.trim()).toBe(`${state('VM@2').virtualSize} 444 regular file`);
   });
 
   it("each view's sha256 equals qemu-img's raw sha256 of that state (corpus/MANIFEST)", async () => {
-    const sums = await sha256sumAll(['VM-000002.raw', 'VM-000002@VM-000001.raw', 'VM-000002@VM.raw'].map((f) => path.join(mnt, f)));
+    const sums = await sha256sumAll([CURRENT, AFTER, BEFORE].map((f) => path.join(mnt, f)));
     expect(sums).toEqual([state('VM@2').sha256, state('VM@1').sha256, state('VM@0').sha256]);
   });
 
@@ -269,15 +275,15 @@ describe.runIf(hasFuse())('mount of a host VMDK snapshot chain (COWD deltas on a
         const want = Buffer.alloc(length);
         readSync(fd, want, 0, length, offset);
         jobs.push(
-          sh('dd', [`if=${path.join(mnt, 'VM-000002@VM.raw')}`, 'iflag=skip_bytes,count_bytes', `skip=${offset}`, `count=${length}`, 'bs=64k', 'status=none']).then((r) => {
+          sh('dd', [`if=${path.join(mnt, BEFORE)}`, 'iflag=skip_bytes,count_bytes', `skip=${offset}`, `count=${length}`, 'bs=64k', 'status=none']).then((r) => {
             expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
             expect(sha256(Buffer.from(r.stdout, 'latin1'))).toBe(sha256(want));
           }),
         );
       }
       // Two more readers of whole other states at the same time.
-      jobs.push(sha256Of(path.join(mnt, 'VM-000002.raw')).then((h) => expect(h).toBe(state('VM@2').sha256)));
-      jobs.push(sha256Of(path.join(mnt, 'VM-000002@VM-000001.raw')).then((h) => expect(h).toBe(state('VM@1').sha256)));
+      jobs.push(sha256Of(path.join(mnt, CURRENT)).then((h) => expect(h).toBe(state('VM@2').sha256)));
+      jobs.push(sha256Of(path.join(mnt, AFTER)).then((h) => expect(h).toBe(state('VM@1').sha256)));
       await Promise.all(jobs);
     } finally {
       closeSync(fd);
@@ -296,7 +302,7 @@ describe.runIf(hasFuse())('mount of a host VMDK snapshot chain (COWD deltas on a
     // auto_unmount's fusermount watchdog removes the dead mount; if it did not, the next mount cleans it.
     await waitFor(() => !mountEntry(mnt), 5000);
     pid = await mount(path.join(vmDir, 'VM-000002.vmdk'), mnt);
-    expect(await sha256Of(path.join(mnt, 'VM-000002@VM.raw'))).toBe(state('VM@0').sha256);
+    expect(await sha256Of(path.join(mnt, BEFORE))).toBe(state('VM@0').sha256);
   });
 
   it('a second mount on a live mount point is refused with one line; umount of a non-mount too', async () => {

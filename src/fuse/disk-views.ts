@@ -48,6 +48,27 @@ export function chainViews(dir: string, name: string, top: VmdkDisk): DiskView[]
   return out;
 }
 
+/**
+ * Rename the views of one chain after the inventory's states when a .vmx/.vmsd
+ * in `dir` describes them ("VM.raw", "VM@Before-update.raw"); views the
+ * inventory does not name keep their chain names.
+ */
+export async function labelChain(fa: FolderAccess, dir: string, views: DiskView[], log: Log): Promise<DiskView[]> {
+  let states: DiskState[] = [];
+  try {
+    states = await findDiskStates(fa, dir);
+  } catch (e) {
+    log(`inventory: ${(e as Error).message}`);
+  }
+  const inDir = new Map(states.filter((s) => path.posix.dirname(s.descriptor) === dir).map((s) => [path.posix.basename(s.descriptor), s]));
+  const labelled = views.map((v) => {
+    const st = inDir.get(path.posix.basename((v.disk.layers[0]?.filename ?? '').replace(/\\/g, '/')));
+    if (!st) return v;
+    return { path: `${path.posix.dirname(v.path)}/${safeName(st.label.replace(/\.raw$/i, ''))}.raw`.replace(/^\/\//, '/'), disk: v.disk, state: st };
+  });
+  return uniquePaths(labelled);
+}
+
 /** Make paths unique ("x.raw", "x~2.raw") without reordering. */
 export function uniquePaths(views: DiskView[]): DiskView[] {
   const seen = new Set<string>();

@@ -10,11 +10,11 @@ import path from 'node:path';
 import { VmfskitError } from '../errors.js';
 import { formatAddress, hostHasVmfs, openAddress, openVolume, parseAddress, type OpenOptions } from '../open.js';
 import type { VmfsVolume } from '../vmfs/index.js';
-import { chainViews, folderViews, safeName, stem, type DiskView } from './disk-views.js';
+import { chainViews, folderViews, labelChain, safeName, stem, type DiskView } from './disk-views.js';
 import { infoText, textNode, type InfoFacts } from './info-text.js';
 import type { Log } from './ops.js';
 import { MemTree, OverlayTree, S_IFREG, syntheticAttr, type Tree, type VolumeUsage } from './tree.js';
-import { VmfsFolderAccess } from './vmfs-folder-access.js';
+import { HostFolderAccess, VmfsFolderAccess } from '../inventory/index.js';
 import { VmfsTree } from './vmfs-tree.js';
 
 export const INFO_FILE = '/.vmfskit-info.txt';
@@ -54,7 +54,9 @@ export async function buildMountSource(addr: string, opts: OpenOptions, log: Log
   try {
     if (opened.kind === 'vmdk' && opened.vmdk) {
       facts.kind = 'VMDK';
-      facts.views = chainViews('', stem(a.inner ?? a.host), opened.vmdk);
+      const file = a.inner ?? path.resolve(a.host);
+      const fa = opened.volume ? new VmfsFolderAccess(opened.volume) : new HostFolderAccess(path.dirname(file));
+      facts.views = await labelChain(fa, opened.volume ? path.posix.dirname(file) : '/', chainViews('', stem(file), opened.vmdk), log);
     } else {
       facts.kind = 'raw bytes (neither a VMFS volume nor a VMDK was recognized)';
       const name = `/${safeName(path.posix.basename((a.inner ?? a.host).replace(/\\/g, '/')))}`;
