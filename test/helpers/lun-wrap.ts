@@ -1,0 +1,106 @@
+/**
+ * Wrap a bare VMFS partition image into a whole-LUN image with a GPT
+ * (VMware VMFS type, first LBA 2048) or an MBR (type 0xFB at LBA 2048).
+ * The output is sparse: only non-zero MiB of the partition are written.
+ */
+import { closeSync, openSync, readSync, statSync, writeSync, ftruncateSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
+
+const SECTOR = 512;
+const START_LBA = 2048;
+const VMFS_GPT_TYPE = 'AA31E02A-400F-11DB-9590-000C2911D1B8';
+
+export interface WrapOptions {
+  scheme: 'gpt' | 'mbr';
+  /** Partition type to write instead of VMFS (to build "no VMFS partition" LUNs). */
+  type?: string | number;
+  /** Damage the primary GPT header's CRC (the backup must be used). */
+  breakPrimaryGpt?: boolean;
+}
+
+function guidBytes(g: string): Buffer {
+  const h = g.replace(/-/g, '');
+  const b = Buffer.from(h, 'hex');
+  // First three fields are little-endian on disk.
+  b.subarray(0, 4).reverse();
+  b.subarray(4, 6).reverse();
+  b.subarray(6, 8).reverse();
+  return b;
+}
+
+function copySparse(src: string, dst: number, at: number): number {
+  const fd = openSync(src, 'r');
+  const size = statSync(src).size;
+  const buf = Buffer.alloc(1 << 20);
+  const zero = Buffer.alloc(1 << 20);
+  try {
+    for (let pos = 0; pos < size; pos += buf.length) {
+      const n = readSync(fd, buf, 0, Math.min(buf.length, size - pos), pos);
+      if (buf.compare(zero, 0, n, 0, n) !== 0) writeSync(dst, buf, 0, n, at + pos);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return size;
+}
+
+function mbrEntry(mbr: Buffer, i: number, type: number, startLba: number, sectors: number): void {
+  const at = 446 + i * 16;
+  mbr[at + 4] = type;
+  mbr.writeUInt32LE(startLba, at + 8);
+  mbr.writeUInt32LE(Math.min(sectors, 0xffffffff), at + 12);
+}
+
+/** Write `dest`: a LUN image holding `partition` at byte 1 MiB. */
+export function wrapPartition(partition: string, dest: string, o: WrapOptions): void {
+  const partSize = statSync(partition).size;
+  const partSectors = Math.ceil(partSize / SECTOR);
+  const total = (START_LBA + partSectors + 2048) * SECTOR;
+  const lastLba = total / SECTOR - 1;
+  const fd = openSync(dest, 'w');
+  try {
+    ftruncateSync(fd, total);
+    copySparse(partition, fd, START_LBA * SECTOR);
+    const mbr = Buffer.alloc(SECTOR);
+    mbr.writeUInt16LE(0xaa55, 510);
+    if (o.scheme === 'mbr') {
+      mbrEntry(mbr, 0, typeof o.type === 'number' ? o.type : 0xfb, START_LBA, partSectors);
+      writeSync(fd, mbr, 0, SECTOR, 0);
+      return;
+    }
+    mbrEntry(mbr, 0, 0xee, 1, lastLba);
+    writeSync(fd, mbr, 0, SECTOR, 0);
+    const entries = Buffer.alloc(128 * 128);
+    guidBytes(typeof o.type === 'string' ? o.type : VMFS_GPT_TYPE).copy(entries, 0);
+    guidBytes('6B8C1E5A-0000-4000-8000-00000000CAFE').copy(entries, 16);
+    entries.writeBigUInt64LE(BigInt(START_LBA), 32);
+    entries.writeBigUInt64LE(BigInt(START_LBA + partSectors - 1), 40);
+    entries.write('vmfs', 56, 'utf16le');
+    const entriesCrc = crc32(entries);
+    const header = (my: number, alt: number, entriesLba: number) => {
+      const h = Buffer.alloc(SECTOR);
+      h.write('EFI PART', 0, 'latin1');
+      h.writeUInt32LE(0x00010000, 8);
+      h.writeUInt32LE(92, 12);
+      h.writeBigUInt64LE(BigInt(my), 24);
+      h.writeBigUInt64LE(BigInt(alt), 32);
+      h.writeBigUInt64LE(34n, 40);
+      h.writeBigUInt64LE(BigInt(lastLba - 33), 48);
+      guidBytes('0F1E2D3C-4B5A-4978-8695-A4B3C2D1E0F0').copy(h, 56);
+      h.writeBigUInt64LE(BigInt(entriesLba), 72);
+      h.writeUInt32LE(128, 80);
+      h.writeUInt32LE(128, 84);
+      h.writeUInt32LE(entriesCrc, 88);
+      h.writeUInt32LE(crc32(h.subarray(0, 92)), 16);
+      return h;
+    };
+    const primary = header(1, lastLba, 2);
+    if (o.breakPrimaryGpt) primary[16] ^= 0xff;
+    writeSync(fd, primary, 0, SECTOR, SECTOR);
+    writeSync(fd, entries, 0, entries.length, 2 * SECTOR);
+    writeSync(fd, entries, 0, entries.length, (lastLba - 32) * SECTOR);
+    writeSync(fd, header(lastLba, 1, lastLba - 32), 0, SECTOR, lastLba * SECTOR);
+  } finally {
+    closeSync(fd);
+  }
+}
