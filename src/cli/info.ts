@@ -1,8 +1,40 @@
 import type { CommandModule } from 'yargs';
-import { notYet } from './not-yet.js';
+import { action } from './run.js';
+import { withOpenOptions, openOptions, ADDRESS_HELP, type OpenArgs } from './common-options.js';
 
-export const command: CommandModule = {
+interface InfoArgs extends OpenArgs {
+  addr: string;
+  json?: boolean;
+}
+
+export const command: CommandModule<object, InfoArgs> = {
   command: 'info <addr>',
   describe: 'show what an address holds: VMDK chain, VMFS volume, partitions',
-  handler: notYet('info', 2),
+  builder: (y) =>
+    withOpenOptions(y)
+      .positional('addr', { type: 'string', demandOption: true, describe: 'what to describe (ADDR)' })
+      .option('json', { type: 'boolean', describe: 'one JSON document (qemu-img info key names where the meaning matches)' })
+      .epilog(ADDRESS_HELP) as never,
+  handler: action(async (argv: InfoArgs) => {
+    const { openAddress, hostHasVmfs } = await import('../open.js');
+    const { writeOut, writeJson } = await import('./output.js');
+    const opened = await openAddress(argv.addr, openOptions(argv));
+    try {
+      if (opened.vmdk) {
+        await opened.vmdk.computeAllocation?.();
+        if (argv.json) return void (await writeJson(opened.vmdk.info()));
+        const { infoText } = await import('../vmdk/info-text.js');
+        return void (await writeOut(infoText(opened.vmdk)));
+      }
+      if (opened.kind === 'host' && (await hostHasVmfs(argv.addr))) {
+        await opened.close();
+        return (await import('./info-volume.js')).printVolumeInfo(argv.addr, argv);
+      }
+      const facts = { 'virtual-size': opened.device.size, filename: opened.address, format: 'raw' };
+      if (argv.json) await writeJson(facts);
+      else await writeOut(`image: ${facts.filename}\nfile format: raw (not a VMDK or VMFS volume)\nvirtual size: ${facts['virtual-size']} bytes\n`);
+    } finally {
+      await opened.close();
+    }
+  }),
 };

@@ -4,13 +4,14 @@
  */
 import type { BlockDevice } from '../device/block-device.js';
 import type { Resolver } from '../device/resolver.js';
-import { VmfskitError } from '../errors.js';
 
 export interface VmdkOpenOptions {
   /** Open even when a child's parentCID differs from its parent's CID (reported, not refused). */
   ignoreCidMismatch?: boolean;
   /** Open only this disk's own layer: no parent (an explicit "parent only"/"layer only" view). */
   noParent?: boolean;
+  /** Recovery: read hosted sparse extents through their redundant grain directory (rgdOffset). */
+  redundantGd?: boolean;
 }
 
 /** One layer of a chain, as `info` shows it. */
@@ -36,16 +37,16 @@ export interface VmdkDisk extends BlockDevice {
   readonly parent: VmdkDisk | null;
   /** JSON for `info --json` (qemu-img key names where the meaning matches). */
   info(): Record<string, unknown>;
+  /** Fill in `layers[].allocatedBytes` (walks every grain table, so not done at open). */
+  computeAllocation?(): Promise<void>;
 }
 
 /** True when the first bytes look like any VMDK file (descriptor text, KDMV, COWD, SESparse). */
 export async function sniffVmdk(dev: BlockDevice): Promise<boolean> {
-  void dev;
-  return false;
+  return (await import('./sniff.js')).sniff(dev);
 }
 
 /** Open the VMDK `name` through `resolver`, following its extents and parents. */
 export async function openVmdk(resolver: Resolver, name: string, opts: VmdkOpenOptions = {}): Promise<VmdkDisk> {
-  void opts;
-  throw new VmfskitError('UNSUPPORTED', 'VMDK reading is not implemented yet', { file: resolver.display(name) });
+  return (await import('./chain.js')).openChain(resolver, name, opts);
 }
