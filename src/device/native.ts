@@ -25,12 +25,16 @@ const warned = new Set<string>();
 export function native(): NativeAddon | null {
   if (loaded !== undefined) return loaded;
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const candidate = path.resolve(here, '..', '..', '..', 'native', 'build', 'Release', 'vmfskit_native.node');
-  try {
-    loaded = createRequire(import.meta.url)(candidate) as NativeAddon;
-  } catch (e) {
-    loaded = null;
-    loadError = (e as Error).message.split('\n')[0] ?? String(e);
+  // dist/src/device/ when built, src/device/ when the sources run directly (vitest).
+  const roots = [path.resolve(here, '..', '..', '..'), path.resolve(here, '..', '..')];
+  loaded = null;
+  for (const root of roots) {
+    try {
+      loaded = createRequire(import.meta.url)(path.join(root, 'native', 'build', 'Release', 'vmfskit_native.node')) as NativeAddon;
+      break;
+    } catch (e) {
+      loadError ||= (e as Error).message.split('\n')[0] ?? String(e);
+    }
   }
   return loaded;
 }
