@@ -361,7 +361,7 @@ async function main(): Promise<void> {
   let bad = 0;
   const states: DeltasSection['states'] = [];
   for (const s of built.states) {
-    const q = qemuView(path.join(out, s.dir, s.descriptor), path.join(out, 'state.raw'));
+    const q = qemuView(path.join(out, s.dir, s.descriptor), path.join(path.dirname(out), 'state.raw'));
     const ok = q.sha256 === s.sha256;
     if (!ok) bad++;
     console.error(`${ok ? 'ok  ' : 'FAIL'} ${s.id} ${s.descriptor}: qemu-img ${q.sha256} model ${s.sha256}`);
@@ -373,6 +373,25 @@ async function main(): Promise<void> {
       }
     }
     states.push({ id: s.id, dir: s.dir, descriptor: s.descriptor, virtualSize: DISK_BYTES, sha256: q.sha256, sha256Source: 'qemu-img convert -f vmdk -O raw (equals the recipe model)', qemuMap: q.map });
+  }
+  // The same chains inside a VMFS-5 datastore, with absolute ESXi parent hints.
+  const { buildDeltaVolume, extractPartition, qemuViewInVolume } = await import('./delta-vmfs.js');
+  const vol = await buildDeltaVolume(out, path.join(path.dirname(out), 'deltas-ds.img'));
+  const part = path.join(path.dirname(out), 'deltas-ds.part');
+  extractPartition(vol, part);
+  const volumeStates: DeltasSection['volume']['states'] = [];
+  for (const s of built.states) {
+    const chain = built.states.filter((x) => x.dir === s.dir && x.id <= s.id).map((x) => x.descriptor);
+    const q = qemuViewInVolume(part, s.dir, chain, path.join(path.dirname(out), 'vmfs-work', s.id), (f) => sha(readFileSync(f)));
+    const ok = q === s.sha256;
+    if (!ok) bad++;
+    console.error(`${ok ? 'ok  ' : 'FAIL'} volume /${s.dir}/${s.descriptor}: qemu-img (json: backing) ${q}`);
+    volumeStates.push({ id: s.id, path: `/${s.dir}/${s.descriptor}`, sha256: q });
+  }
+  const volume = { image: 'deltas-ds.img', size: vol.size, sha256: vol.sha256, partitionOffset: vol.partitionOffset, datastore: vol.datastore, states: volumeStates };
+  if (mode === '--check' && JSON.stringify(recorded?.volume) !== JSON.stringify(volume)) {
+    bad++;
+    console.error('FAIL rebuilt volume differs from MANIFEST');
   }
   if (mode === '--check') {
     const same = JSON.stringify(recorded?.files) === JSON.stringify(built.files);
@@ -386,7 +405,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   if (mode === '--record') {
-    writeSection('deltas', { builder: 'corpus/builders/delta-chains.ts', qemu: execFileSync('qemu-img', ['--version'], { encoding: 'utf8' }).split('\n')[0], files: built.files, states });
+    writeSection('deltas', { builder: 'corpus/builders/delta-chains.ts', qemu: execFileSync('qemu-img', ['--version'], { encoding: 'utf8' }).split('\n')[0], files: built.files, states, volume });
     console.error(`recorded ${states.length} states in corpus/MANIFEST (deltas)`);
   }
 }
@@ -396,6 +415,8 @@ export interface DeltasSection {
   qemu: string;
   files: BuiltCorpus['files'];
   states: Array<{ id: string; dir: string; descriptor: string; virtualSize: number; sha256: string; sha256Source: string; qemuMap: QemuState['map'] }>;
+  /** The chains inside a VMFS-5 datastore image (GPT), read by qemu-img through debugvmfs + json: backing. */
+  volume: { image: string; size: number; sha256: string; partitionOffset: number; datastore: string; states: Array<{ id: string; path: string; sha256: string }> };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

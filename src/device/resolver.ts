@@ -27,6 +27,18 @@ export interface Resolver {
    * Windows `C:\VMs\f.vmdk`) onto a name this resolver can open, or null when it cannot.
    */
   mapForeign(absPath: string): Promise<string | null>;
+  /**
+   * What the container knows about `name` without opening it as data (type, size and,
+   * on VMFS, the mapped LUN of a raw device mapping file); null when it does not exist.
+   */
+  fileFacts?(name: string): Promise<FileFacts | null>;
+}
+
+export interface FileFacts {
+  /** 'file', 'rdm', 'dir', ... as the container reports it. */
+  type: string;
+  size: number;
+  details?: Record<string, unknown>;
 }
 
 /** Host file system. */
@@ -66,6 +78,15 @@ export class HostResolver implements Resolver {
       return `host:${st.dev}:${st.ino}`;
     } catch {
       return `host:${this.full(name)}`;
+    }
+  }
+
+  async fileFacts(name: string): Promise<FileFacts | null> {
+    try {
+      const st = await fsp.stat(this.full(name));
+      return { type: st.isFile() ? 'file' : st.isDirectory() ? 'dir' : st.isBlockDevice() ? 'block-device' : 'other', size: st.size };
+    } catch {
+      return null;
     }
   }
 

@@ -1,7 +1,7 @@
 /** Opens VMDK extents and parents by name inside a VMFS directory (see device/resolver.ts). */
 import path from 'node:path';
 import type { BlockDevice } from '../device/block-device.js';
-import type { Resolver } from '../device/resolver.js';
+import type { FileFacts, Resolver } from '../device/resolver.js';
 import type { Vmfs } from './volume.js';
 
 export class VmfsResolver implements Resolver {
@@ -44,6 +44,16 @@ export class VmfsResolver implements Resolver {
       return await this.vol.identity(this.full(name));
     } catch {
       return this.display(name);
+    }
+  }
+
+  /** Type, size and (for an RDM mapping file) the mapped LUN's id, without opening the file's data. */
+  async fileFacts(name: string): Promise<FileFacts | null> {
+    try {
+      const st = await this.vol.stat(this.full(name));
+      return { type: st.type, size: st.size, details: st.details };
+    } catch {
+      return null;
     }
   }
 
