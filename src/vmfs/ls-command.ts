@@ -23,7 +23,9 @@ export async function listCommand(addr: string, open: OpenOptions, o: LsOptions)
       else await writeOut((o.long ? longLine(target, target.path) : target.path) + '\n');
       return 0;
     }
+    // Everything is collected first: a listing cut short by a corrupt directory is not printed as if complete.
     const json: Array<Record<string, unknown>> = [];
+    const text: string[] = [];
     let first = true;
     for await (const { dir, entries } of walkTree(vol, start, o.recursive)) {
       let shown = entries.filter((e) => o.all || !e.name.startsWith('.'));
@@ -36,9 +38,10 @@ export async function listCommand(addr: string, open: OpenOptions, o: LsOptions)
       if (o.recursive) lines.push(`${first ? '' : '\n'}${dir.path}:`);
       for (const e of shown) lines.push(o.long ? longLine(e) : e.name);
       first = false;
-      if (lines.length) await writeOut(lines.join('\n') + '\n');
+      text.push(...lines);
     }
     if (o.json) await writeJson(json);
+    else if (text.length) await writeOut(text.join('\n') + '\n');
     return 0;
   } finally {
     await vol.close();

@@ -28,6 +28,8 @@ const CLUSTER_META = {
 
 /** [3][5]: a cluster header is a 512-byte lock block plus a 512-byte metadata block. */
 export const CLUSTER_HEADER = 1024;
+/** Real volumes have 16–512 resources per cluster. */
+const MAX_PER_CLUSTER = 8192;
 
 export type ResourceHeader = Struct<typeof RESOURCE_HEADER> & { count: number };
 
@@ -47,7 +49,7 @@ export class Resource {
     const h: ResourceHeader = { ...raw, count: raw.countHigh * 2 ** 32 + raw.countLow };
     const bad = (p: string) => new VmfskitError('CORRUPT', p, { ...where, structure: `${name} resource header` });
     if (h.clustersPerGroup < 1 || h.clustersPerGroup > 65536) throw bad(`clusters per group ${h.clustersPerGroup} is out of range`);
-    if (h.perCluster > 65536) throw bad(`resources per cluster ${h.perCluster} is out of range`);
+    if (h.perCluster > MAX_PER_CLUSTER) throw bad(`resources per cluster ${h.perCluster} is out of range`);
     if (h.resourceSize > 1 << 24) throw bad(`resource size ${h.resourceSize} is out of range`);
     const expected = h.clustersPerGroup * CLUSTER_HEADER + h.clustersPerGroup * h.perCluster * h.resourceSize;
     if (h.resourceSize > 0 && h.groupSize !== expected) throw bad(`cluster group size ${h.groupSize} ≠ ${expected} (clusters × (header + resources))`);

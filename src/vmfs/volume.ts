@@ -26,6 +26,7 @@ type SystemName = 'fbb' | 'fdc' | 'pbc' | 'sbc' | 'pb2';
 const MAX_SYMLINKS = 40;
 const MAX_PATH_COMPONENTS = 4096;
 const S_IFDIR = 0o040000;
+const FDC_CLUSTER_CACHE_MAX = 1 << 20;
 const S_IFREG = 0o100000;
 const S_IFLNK = 0o120000;
 
@@ -166,15 +167,22 @@ export class Vmfs implements VmfsVolume, FileContext {
     if (addrType(address) !== ADDR.FD) throw new VmfskitError('CORRUPT', `${hex(address)} is not an FD address`, from);
     return this.fds.getOrLoad(address, async () => {
       const fdc = await this.resource('fdc');
+      if (fdc.h.resourceSize !== FD_SIZE) throw new VmfskitError('CORRUPT', `file descriptors are ${fdc.h.resourceSize} bytes, expected ${FD_SIZE}`, this.at(0, '.fdc.sf resource header'));
       const { cluster, resource } = fdClusterResource(address);
       const off = fdc.offsetOf(cluster, resource, { ...from, structure: `${from.structure} (FD ${hex(address)})` });
-      const clusterStart = off - resource * fdc.h.resourceSize;
-      const cbuf = await this.fdClusters.getOrLoad(cluster, async () => {
-        const b = Buffer.alloc(fdc.h.perCluster * fdc.h.resourceSize);
-        await fdc.file.read(b, clusterStart);
-        return b;
-      });
-      const buf = cbuf.subarray(resource * FD_SIZE, (resource + 1) * FD_SIZE);
+      let buf: Buffer;
+      if (fdc.h.perCluster * FD_SIZE <= FDC_CLUSTER_CACHE_MAX) {
+        // Directory listings touch neighbouring FDs: read their whole cluster once.
+        const cbuf = await this.fdClusters.getOrLoad(cluster, async () => {
+          const b = Buffer.alloc(fdc.h.perCluster * FD_SIZE);
+          await fdc.file.read(b, off - resource * FD_SIZE);
+          return b;
+        });
+        buf = cbuf.subarray(resource * FD_SIZE, (resource + 1) * FD_SIZE);
+      } else {
+        buf = Buffer.alloc(FD_SIZE);
+        await fdc.file.read(buf, off);
+      }
       const volOff = (await (fdc.file as VmfsFile).volumeOffsetOf(off)) ?? 0;
       const fd = parseFd(buf, volOff);
       if (fd.address !== address) {

@@ -51,6 +51,17 @@ function mbrEntry(mbr: Buffer, i: number, type: number, startLba: number, sector
   mbr.writeUInt32LE(Math.min(sectors, 0xffffffff), at + 12);
 }
 
+/** A sparse copy of `src` (for tests that patch an image: evidence itself is never written). */
+export function copyImage(src: string, dest: string): void {
+  const fd = openSync(dest, 'w');
+  try {
+    ftruncateSync(fd, statSync(src).size);
+    copySparse(src, fd, 0);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Write `dest`: a LUN image holding `partition` at byte 1 MiB. */
 export function wrapPartition(partition: string, dest: string, o: WrapOptions): void {
   const partSize = statSync(partition).size;
