@@ -63,6 +63,11 @@ function unquote(v: string): string {
   return t.length >= 2 && t.startsWith('"') && t.endsWith('"') ? t.slice(1, -1) : t;
 }
 
+/** After the text, writers pad with NULs (qemu), and line-ending converters may leave a CR or LF among them. */
+function isPadding(b: number): boolean {
+  return b === 0 || b === 0x0d || b === 0x0a || b === 0x20 || b === 0x09;
+}
+
 /** Split raw bytes into lines (LF; CR stripped), remembering each line's byte offset. */
 function splitLines(bytes: Buffer): Array<{ raw: Buffer; offset: number }> {
   const lines: Array<{ raw: Buffer; offset: number }> = [];
@@ -155,7 +160,7 @@ export function parseDescriptor(bytes: Buffer, file: string, opts: { base?: numb
   if (nul >= 0) {
     if (!opts.embedded) {
       for (let i = nul; i < bytes.length; i++) {
-        if (bytes[i] !== 0) throw new VmfskitError('CORRUPT', 'binary data inside descriptor text', { file, structure: 'descriptor', offset: base + nul });
+        if (!isPadding(bytes[i]!)) throw new VmfskitError('CORRUPT', 'binary data inside descriptor text', { file, structure: 'descriptor', offset: base + nul });
       }
     }
     bytes = bytes.subarray(0, nul);
@@ -231,6 +236,6 @@ export function parseDescriptor(bytes: Buffer, file: string, opts: { base?: numb
 export function looksLikeDescriptor(head: Buffer): boolean {
   const nul = head.indexOf(0);
   const text = head.subarray(0, nul < 0 ? head.length : nul).toString('latin1');
-  if (nul >= 0 && head.subarray(nul).some((b) => b !== 0)) return false;
+  if (nul >= 0 && !head.subarray(nul).every(isPadding)) return false; // binary, not text
   return /^\s*version\s*=/im.test(text) && (/^\s*(RW|RDONLY|NOACCESS)\s+\d+\s+\w+/im.test(text) || /^\s*createType\s*=/im.test(text));
 }
