@@ -7,6 +7,7 @@
  * buffers.
  */
 import type { BlockDevice, Run } from '../device/block-device.js';
+import { checkContiguous } from '../device/sequential.js';
 
 export interface ChunkPair {
   offset: number;
@@ -34,16 +35,11 @@ function* mergeMaps(ra: Run[], rb: Run[], start: number, end: number): Generator
   let i = 0;
   let j = 0;
   let pos = start;
+  // Both maps were checked to cover [start, end) contiguously, so every step advances.
   while (pos < end && i < ra.length && j < rb.length) {
     const x = ra[i]!;
     const y = rb[j]!;
     const segEnd = Math.min(x.offset + x.length, y.offset + y.length, end);
-    if (segEnd <= pos) {
-      // A map that does not cover pos is a contract breach; step past to avoid looping forever.
-      if (x.offset + x.length <= pos) i++;
-      if (y.offset + y.length <= pos) j++;
-      continue;
-    }
     const readA = x.kind === 'data';
     const readB = y.kind === 'data';
     if (readA || readB) yield { offset: pos, length: segEnd - pos, readA, readB };
@@ -57,6 +53,8 @@ async function* plan(a: BlockDevice, b: BlockDevice, start: number, end: number,
   for (let w = start; w < end; w += window) {
     const len = Math.min(window, end - w);
     const [ra, rb] = await Promise.all([a.map(w, len), b.map(w, len)]);
+    checkContiguous(a, ra, w, w + len);
+    checkContiguous(b, rb, w, w + len);
     for (const seg of mergeMaps(ra, rb, w, w + len)) {
       const segEnd = seg.offset + seg.length;
       for (let pos = seg.offset; pos < segEnd; ) {

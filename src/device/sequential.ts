@@ -4,6 +4,7 @@
  * in large chunks with a bounded number of reads in flight, reusing buffers.
  */
 import type { BlockDevice, Run } from './block-device.js';
+import { VmfskitError } from '../errors.js';
 
 export interface Chunk {
   offset: number;
@@ -37,10 +38,29 @@ interface Planned {
   run: Run;
 }
 
+/**
+ * Throw unless `runs` cover [start, end) exactly, in order: a map with a gap
+ * or an overlap would silently drop or repeat bytes in a hash, copy or compare.
+ */
+export function checkContiguous(dev: BlockDevice, runs: Run[], start: number, end: number): void {
+  let expect = start;
+  for (const run of runs) {
+    if (run.offset !== expect || !(run.length > 0)) throw mapBreach(dev, run, expect);
+    expect += run.length;
+  }
+  if (expect !== end) throw mapBreach(dev, runs[runs.length - 1], expect, end);
+}
+
+function mapBreach(dev: BlockDevice, run: Run | undefined, expected: number, end?: number): VmfskitError {
+  const what = end === undefined ? `run at ${run?.offset} (+${run?.length}) where ${expected} was due` : `runs end at ${expected}, not ${end}`;
+  return new VmfskitError('CORRUPT', `allocation map is not contiguous: ${what}`, { file: dev.name, offset: run?.offset ?? expected });
+}
+
 async function* plan(dev: BlockDevice, start: number, end: number, chunk: number, ignoreMap: boolean, window: number): AsyncGenerator<Planned> {
   for (let w = start; w < end; w += window) {
     const wlen = Math.min(window, end - w);
     const runs: Run[] = ignoreMap ? [{ offset: w, length: wlen, kind: 'data' }] : await dev.map(w, wlen);
+    checkContiguous(dev, runs, w, w + wlen);
     for (const run of runs) {
       if (run.kind === 'zero') {
         yield { offset: run.offset, length: run.length, kind: 'zero', run };
