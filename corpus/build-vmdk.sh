@@ -14,7 +14,7 @@ cd "$ROOT"
 # tsc emits even when files outside corpus/ have type errors; the builders must be there.
 npx tsc -p . >/dev/null 2>&1 || true
 B=dist/corpus/builders
-for f in pattern vmware-stream-writer vmdk-record manifest; do
+for f in pattern vmware-stream-writer vmdk-record fix-cids manifest; do
   [[ -f $B/$f.js ]] || { echo "build-vmdk.sh: $B/$f.js missing (tsc failed?)" >&2; exit 1; }
 done
 
@@ -182,6 +182,9 @@ ddb.virtualHWVersion = "13"
 EOF
 add_case esxi-vmfs esxi-vmfs esxi.vmdk "$W/esxi-vmfs.raw" 11 - \
   "ESXi-style createType=\"vmfs\" descriptor (CID fffffffe, thin) over a flat file: RW N VMFS \"esxi-flat.vmdk\" (no offset)"
+
+# ---- fixed CIDs (qemu-img picks random ones), so a rebuild gives the same archives
+node "$B/fix-cids.js" "$W"
 
 # ---- archives: deterministic tar (sorted names, fixed owner and mtime), gzip -n
 mkdir -p corpus/vmdk

@@ -33,11 +33,13 @@ interface MapRun {
   start: number;
   length: number;
   zero: boolean;
+  depth: number;
 }
 
 interface QemuMapEntry {
   start: number;
   length: number;
+  depth: number;
   zero: boolean;
   data: boolean;
 }
@@ -50,14 +52,17 @@ function qemuImg(args: string[]): string {
   return execFileSync('qemu-img', args, { encoding: 'utf8', maxBuffer: 64 << 20 });
 }
 
-/** qemu-img map reduced to what every reader can agree on: reads-as-zero or has data; adjacent runs merged. */
+/**
+ * qemu-img map reduced to what every reader can agree on: reads-as-zero or
+ * has data, and the chain layer that answers (depth); adjacent runs merged.
+ */
 export function reduceQemuMap(entries: QemuMapEntry[]): MapRun[] {
   const runs: MapRun[] = [];
   for (const e of entries) {
     const zero = e.zero || !e.data;
     const last = runs[runs.length - 1];
-    if (last && last.zero === zero && last.start + last.length === e.start) last.length += e.length;
-    else runs.push({ start: e.start, length: e.length, zero });
+    if (last && last.zero === zero && last.depth === e.depth && last.start + last.length === e.start) last.length += e.length;
+    else runs.push({ start: e.start, length: e.length, zero, depth: e.depth });
   }
   return runs;
 }

@@ -52,8 +52,8 @@ export interface VmdkCase extends CorpusCase {
   sha256: string;
   /** Who produced `sha256`: "qemu-img convert -O raw", or "pattern" (the generator's source bytes). */
   sha256Source: string;
-  /** `qemu-img map --output=json`, reduced to merged runs: zero = reads as zeros without data. */
-  map: Array<{ start: number; length: number; zero: boolean }>;
+  /** `qemu-img map --output=json`, reduced to merged runs: zero = reads as zeros without data; depth = chain layer that answers (0 = top). */
+  map: Array<{ start: number; length: number; zero: boolean; depth: number }>;
   /** `qemu-img info --output=json` essentials ("format-specific.data" + "cluster-size"). */
   info: { 'create-type': string; cid: number; 'parent-cid': number; 'cluster-size'?: number };
   /** `vmdkinfo` media size in bytes where libvmdk reads the image, else null (with the reason in `why`). */
@@ -109,7 +109,8 @@ export async function extractCase<T extends CorpusCase = CorpusCase>(section: st
   const manifest = caseEntry<T>(section, name);
   const archive = path.join(CORPUS, manifest.archive);
   const key = sha256Of(archive).slice(0, 16);
-  const dir = path.join(CACHE, `${section}-${name.replace(/[^A-Za-z0-9_.-]/g, '_')}-${key}`);
+  // Keyed by the archive, not the case: cases that share an archive share one copy.
+  const dir = path.join(CACHE, `${path.basename(manifest.archive).replace(/[^A-Za-z0-9_.-]/g, '_')}-${key}`);
   if (!existsSync(dir)) {
     mkdirSync(CACHE, { recursive: true });
     const tmp = `${dir}.${process.pid}.partial`;
