@@ -22,7 +22,7 @@ export interface VmdkLayerInfo {
   cid: number;
   parentCid: number;
   parentFileNameHint?: string;
-  extents: Array<{ access: string; sectors: number; type: string; filename?: string; offset?: number; format?: string; compressed?: boolean }>;
+  extents: Array<{ access: string; sectors: number; type: string; filename?: string; offset?: number; format?: string; compressed?: boolean; note?: string }>;
   /** Bytes of data stored in this layer (allocated grains/blocks). */
   allocatedBytes?: number;
   ddb: Record<string, string>;

@@ -28,6 +28,7 @@ export function infoText(disk: VmdkDisk): string {
     for (const e of l.extents) {
       const at = e.offset !== undefined ? ` at sector ${e.offset}` : '';
       lines.push(`    ${e.access} ${e.sectors} sectors ${e.type}${e.filename !== undefined ? ` "${e.filename}"` : ''}${at} [${e.format ?? '?'}${e.compressed ? ', compressed' : ''}]`);
+      if (e.note) lines.push(`      ${e.note}`);
     }
     const ddb = Object.entries(l.ddb);
     if (ddb.length) {

@@ -91,6 +91,7 @@ function layerInfo(filename: string, d: Descriptor | null, lines: ExtentLine[], 
         ...(l.offset !== undefined ? { offset: l.offset } : {}),
         format: extents[i]?.format,
         ...(desc.compressed ? { compressed: true } : {}),
+        ...(typeof desc.note === 'string' ? { note: desc.note } : {}),
       };
     }),
     ddb: d?.ddb ?? {},

@@ -51,7 +51,7 @@ class RdmExtent implements LayerExtent {
 
   async read(): Promise<void> {
     const target = this.line.type === 'VMFSRAW' ? `the device ${this.line.filename}` : lunText(this.lun ?? {});
-    const local = typeof this.facts['mapping-file-size'] === 'number' && this.facts['mapping-file-size'] === this.size
+    const local = this.facts['mapping-file-type'] === 'file' && this.facts['mapping-file-size'] === this.size
       ? '; the mapping file here has the disk\'s full size: if it is a copy of the LUN, read it directly as a raw image'
       : '';
     throw new VmfskitError(
@@ -97,5 +97,7 @@ export async function openRdmExtent(line: RdmLine, resolver: Resolver, where: Er
       }
     }
   }
+  const target = line.type === 'VMFSRAW' ? `the device ${line.filename}` : lun ? lunText(lun) : `the LUN named by ${display}${facts['mapping-file-present'] === false ? ' (mapping file absent)' : ''}`;
+  facts.note = `raw device mapping: ${size} bytes on ${target}; the data is not in these files`;
   return new RdmExtent(size, line, facts, lun, where, display);
 }
