@@ -6,7 +6,7 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, linkSync, openSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, linkSync, openSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runCli, isOneLineError } from './helpers/cli.js';
 import { scratch, BIN } from './helpers/paths.js';
@@ -209,5 +209,3 @@ describe('convert interrupted', () => {
     });
   }
 });
-
-void writeSync;

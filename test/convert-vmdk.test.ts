@@ -4,7 +4,7 @@
  * "deltas" chain states, sha256 recorded from qemu-img).
  */
 import { describe, expect, it, beforeAll } from 'vitest';
-import { copyFileSync, existsSync, readdirSync, statSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, statSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { runCli } from './helpers/cli.js';
 import { SHARED_CORPUS, hasSharedCorpus, scratch } from './helpers/paths.js';
@@ -129,5 +129,4 @@ describe('convert ESXi snapshot chain states (MANIFEST "deltas")', () => {
     });
   }
   it('has states', () => expect(section?.states.length ?? 0).toBeGreaterThan(0));
-  void readdirSync;
 });
