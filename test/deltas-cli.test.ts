@@ -1,0 +1,150 @@
+/**
+ * The ESXi delta chains through the CLI, on the host and inside a VMFS-5
+ * datastore: every chain state's `cat` sha256 equals qemu-img's (recorded in
+ * corpus/MANIFEST "deltas"), `map --json` depths agree with `qemu-img map`,
+ * damaged deltas and RDMs fail with one line and the documented exit code.
+ */
+import { describe, expect, it, beforeAll } from 'vitest';
+import { chmodSync, closeSync, cpSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { buildDeltaCorpus, DISK_BYTES, type DeltasSection } from '../corpus/builders/delta-chains.js';
+import { buildDeltaVolume, RDM_BYTES, RDM_LUN_ID } from '../corpus/builders/delta-vmfs.js';
+import { readSection } from '../corpus/builders/manifest.js';
+import { runCli, isOneLineError } from './helpers/cli.js';
+import { sha256 } from './helpers/hash.js';
+import { scratch } from './helpers/paths.js';
+
+const section = readSection<DeltasSection>('deltas')!;
+const work = scratch('deltas-cli');
+const chains = path.join(work, 'chains');
+const image = path.join(work, 'deltas-ds.img');
+
+beforeAll(async () => {
+  const built = buildDeltaCorpus(chains);
+  expect(built.files).toEqual(section.files);
+  await buildDeltaVolume(chains, image);
+});
+
+type MapRun = { start: number; length: number; depth: number; zero: boolean; data: boolean };
+
+/** Our map and qemu's agree on depth and zero-ness at both ends of every run we report. */
+function expectSameDepths(ours: MapRun[], qemu: MapRun[]): void {
+  const at = (off: number) => qemu.find((r) => r.start <= off && off < r.start + r.length)!;
+  expect(ours.reduce((n, r) => n + r.length, 0)).toBe(DISK_BYTES);
+  for (const r of ours) {
+    for (const off of [r.start, r.start + r.length - 512]) {
+      const q = at(off);
+      expect({ off, depth: r.depth, zero: r.zero }).toEqual({ off, depth: q.depth, zero: q.zero });
+    }
+  }
+}
+
+describe('chain states on the host', () => {
+  for (const s of section.states) {
+    it(`${s.id}: cat ${s.dir}/${s.descriptor} = qemu-img sha256, map --json depths = qemu-img map`, async () => {
+      const file = path.join(chains, s.dir, s.descriptor);
+      const cat = await runCli(['cat', file]);
+      expect({ code: cat.code, stderr: cat.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(cat.stdout.length).toBe(s.virtualSize);
+      expect(sha256(cat.stdout)).toBe(s.sha256);
+      const map = await runCli(['map', '--json', file]);
+      expect(map.code).toBe(0);
+      expectSameDepths(JSON.parse(map.stdout.toString()) as MapRun[], s.qemuMap);
+    });
+  }
+});
+
+describe('chain states inside a VMFS-5 datastore (absolute /vmfs/volumes/<uuid>/ parent hints)', () => {
+  for (const s of section.volume.states) {
+    it(`${s.id}: cat deltas-ds.img::${s.path} = qemu-img sha256 (debugvmfs + json: backing)`, async () => {
+      const cat = await runCli(['cat', `${image}::${s.path}`]);
+      expect({ code: cat.code, stderr: cat.stderr.replace(/^vmfskit: warning: .*parent hint .* resolved to .*\n/gm, '') }).toEqual({ code: 0, stderr: '' });
+      expect(sha256(cat.stdout)).toBe(s.sha256);
+    });
+  }
+
+  it('RDM (physical mode): info shows mapped size and LUN id; cat refuses with one line, exit 2', async () => {
+    const info = await runCli(['info', '--json', `${image}::/RDM/RDM.vmdk`]);
+    expect(info.code).toBe(0);
+    const j = JSON.parse(info.stdout.toString());
+    expect(j['virtual-size']).toBe(RDM_BYTES);
+    expect(j['format-specific'].data['create-type']).toBe('vmfsPassthroughRawDeviceMap');
+    const details = j.layers[0].extents[0].details;
+    expect(details).toMatchObject({ format: 'rdm', 'mapped-size': RDM_BYTES, 'mapping-file-type': 'rdm', lun: { id: RDM_LUN_ID, vendor: 'VMware' } });
+    const text = await runCli(['info', `${image}::/RDM/RDM_1.vmdk`]);
+    expect(text.code).toBe(0);
+    expect(text.stdout.toString()).toContain(`raw device mapping: ${RDM_BYTES} bytes on LUN 0, VMware Virtual disk, id ${RDM_LUN_ID}`);
+    const cat = await runCli(['cat', `${image}::/RDM/RDM.vmdk`]);
+    expect(cat.code).toBe(2);
+    expect(cat.stdout.length).toBe(0);
+    expect(isOneLineError(cat.stderr)).toBe(true);
+    expect(cat.stderr).toMatch(/RDM\.vmdk: extent 1 .*raw device mapping: the disk's 10737418240 bytes are on LUN 0, VMware Virtual disk, id naa\.600508b1001c4d1e2f3a4b5c6d7e8f90, not in these files/);
+  });
+});
+
+describe('damaged chains through the CLI: one line, exit 3', () => {
+  /** A private copy of one chain folder to damage. */
+  function copyChain(vm: string, name: string): string {
+    const dir = path.join(work, 'bad', name);
+    cpSync(path.join(chains, vm), dir, { recursive: true });
+    return dir;
+  }
+  function patch(file: string, offset: number, bytes: Buffer): void {
+    chmodSync(file, 0o644);
+    const fd = openSync(file, 'r+');
+    writeSync(fd, bytes, 0, bytes.length, offset);
+    closeSync(fd);
+  }
+  const u32 = (v: number) => Buffer.from(new Uint32Array([v]).buffer);
+  const u64 = (v: bigint) => Buffer.from(new BigUint64Array([v]).buffer);
+
+  async function expectFail(file: string, code: number, pattern: RegExp): Promise<void> {
+    const r = await runCli(['cat', file]);
+    expect(r.code).toBe(code);
+    expect(isOneLineError(r.stderr)).toBe(true);
+    expect(r.stderr).toMatch(pattern);
+  }
+
+  it('COWD numGDEntries too small for the capacity', async () => {
+    const d = copyChain('VM', 'cowd-gd');
+    patch(path.join(d, 'VM-000001-delta.vmdk'), 24, u32(2));
+    await expectFail(path.join(d, 'VM-000002.vmdk'), 3, /VM-000001-delta\.vmdk: COWD header numGDEntries at byte 24 \(0x18\): 2 grain directory entries cover less than the disk's 41943040 bytes \(20 needed\)/);
+  });
+
+  it('COWD grain table entry past the end of the file', async () => {
+    const d = copyChain('VM', 'cowd-gte');
+    // VM-000002-delta: header (4 sectors) + GD (1 sector), first grain table at sector 5; grain 0 is allocated there.
+    patch(path.join(d, 'VM-000002-delta.vmdk'), 5 * 512 + 16 * 4, u32(0x00ffffff));
+    await expectFail(path.join(d, 'VM-000002.vmdk'), 3, /VM-000002-delta\.vmdk: grain table 0 entry 16 at byte 2624 \(0xa40\): grain at sector 16777215 is past the end of the file/);
+  });
+
+  it('SESparse bad magic', async () => {
+    const d = copyChain('SE', 'ses-magic');
+    patch(path.join(d, 'SE-000001-sesparse.vmdk'), 0, u64(0xdeadbeefn));
+    await expectFail(path.join(d, 'SE-000001.vmdk'), 3, /SE-000001-sesparse\.vmdk: SESparse header magic at byte 0 \(0x0\): not an SESparse file/);
+  });
+
+  it('SESparse unknown grain table entry type', async () => {
+    const d = copyChain('SE', 'ses-nibble');
+    patch(path.join(d, 'SE-000001-sesparse.vmdk'), 6144 * 512, u64(0x7000000000000000n));
+    await expectFail(path.join(d, 'SE-000001.vmdk'), 3, /grain table 0 entry 0 at byte 3145728 \(0x300000\): unknown grain table entry type 7/);
+  });
+
+  it('SESparse directory entry past the grain tables', async () => {
+    const d = copyChain('SE', 'ses-gd');
+    patch(path.join(d, 'SE-000001-sesparse.vmdk'), 4096 * 512, u64(0x1000000000000040n));
+    await expectFail(path.join(d, 'SE-000001.vmdk'), 3, /grain directory entry 0 at byte 2097152 \(0x200000\): grain table index 64 is past the grain tables region \(32 tables\)/);
+  });
+
+  it('a parent whose capacity differs', async () => {
+    const d = copyChain('VM', 'capacity');
+    const f = path.join(d, 'VM.vmdk');
+    chmodSync(f, 0o644);
+    writeFileSync(f, readFileSync(f, 'utf8').replace(`RW ${DISK_BYTES / 512} VMFS`, `RW ${DISK_BYTES / 512 - 2048} VMFS`));
+    const r = await runCli(['cat', path.join(d, 'VM-000001.vmdk')]);
+    expect(r.code).toBe(3);
+    expect(isOneLineError(r.stderr)).toBe(true);
+    expect(r.stderr).toMatch(/capacity|size/i);
+    expect(r.stdout.length).toBe(0);
+  });
+});
