@@ -160,13 +160,17 @@ class VmdkChain implements VmdkDisk {
   }
 }
 
+function cidProblem(child: Layer, parent: Layer): string {
+  return `parentCID ${hex(child.info.parentCid)} does not match CID ${hex(parent.info.cid)} of parent ${parent.info.filename}: the parent was written after this delta was made`;
+}
+
 function cidMismatch(child: Layer, parent: Layer): VmfskitError {
   const line = child.descriptor?.where('parentCID');
-  return new VmfskitError(
-    'CHAIN',
-    `parentCID ${hex(child.info.parentCid)} does not match CID ${hex(parent.info.cid)} of parent ${parent.info.filename}: the parent was written after this delta was made (--ignore-cid reads the chain anyway)`,
-    { file: child.info.filename, structure: line ? `descriptor line ${line.line} (parentCID)` : 'parentCID', ...(line ? { offset: line.byteOffset } : {}) },
-  );
+  return new VmfskitError('CHAIN', `${cidProblem(child, parent)} (--ignore-cid reads the chain anyway)`, {
+    file: child.info.filename,
+    structure: line ? `descriptor line ${line.line} (parentCID)` : 'parentCID',
+    ...(line ? { offset: line.byteOffset } : {}),
+  });
 }
 
 export async function openChain(resolver: Resolver, name: string, opts: VmdkOpenOptions = {}): Promise<VmdkDisk> {
@@ -186,7 +190,7 @@ export async function openChain(resolver: Resolver, name: string, opts: VmdkOpen
       if (child) {
         if (layer.info.cid !== child.info.parentCid) {
           if (!opts.ignoreCidMismatch) throw cidMismatch(child, layer);
-          child.info.warnings.push(`${cidMismatch(child, layer).message.replace(/ \(--ignore-cid.*\)$/, '')}; read anyway (--ignore-cid)`);
+          child.info.warnings.push(`${cidProblem(child, layer)}; read anyway (--ignore-cid)`);
         }
         if (layer.size !== child.size) {
           throw new VmfskitError('CHAIN', `capacity ${child.size} bytes differs from its parent ${layer.info.filename} (${layer.size} bytes)`, { file: child.info.filename, structure: 'extent sizes' });

@@ -162,6 +162,8 @@ export class SparseExtent implements LayerExtent {
     const runs: LayerRun[] = [];
     await this.walk(offset, length, (s) => {
       const state = this.state(s.gte);
+      // Metadata-only checks, so a damaged table stops a copy before its first byte is written.
+      if (state === 'data') this.checkGrain(s, this.compressed ? GRAIN_DATA : s.within + s.len);
       const fileOffset = state === 'data' && !this.compressed ? s.gte * SECTOR + s.within : undefined;
       const compressed = state === 'data' && this.compressed ? true : undefined;
       const last = runs[runs.length - 1];
