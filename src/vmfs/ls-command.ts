@@ -27,7 +27,7 @@ export async function listCommand(addr: string, open: OpenOptions, o: LsOptions)
     const json: Array<Record<string, unknown>> = [];
     const text: string[] = [];
     let first = true;
-    for await (const { dir, entries } of walkTree(vol, start, o.recursive)) {
+    for await (const { dir, entries } of walkTree(vol, start, o.recursive, (e) => o.all || !e.name.startsWith('.'))) {
       let shown = entries.filter((e) => o.all || !e.name.startsWith('.'));
       if (o.all) shown = [{ ...dir, name: '.' }, { ...(await parentOf(vol, dir.path)), name: '..' }, ...shown];
       if (o.json) {

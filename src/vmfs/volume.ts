@@ -26,7 +26,7 @@ type SystemName = 'fbb' | 'fdc' | 'pbc' | 'sbc' | 'pb2';
 const MAX_SYMLINKS = 40;
 const MAX_PATH_COMPONENTS = 4096;
 const S_IFDIR = 0o040000;
-const FDC_CLUSTER_CACHE_MAX = 1 << 20;
+const FDC_WINDOW = 1 << 20;
 const S_IFREG = 0o100000;
 const S_IFLNK = 0o120000;
 
@@ -36,7 +36,7 @@ export class Vmfs implements VmfsVolume, FileContext {
   readonly blockSize: number;
   readonly dense: boolean;
   readonly volume: BlockDevice;
-  private readonly fdClusters = new Lru<number, Buffer>(256);
+  private readonly fdWindows = new Lru<number, Buffer>(32);
   private readonly fds = new Lru<number, Fd>(4096);
   private readonly pbs = new Lru<number, Uint32Array>(2048);
   private readonly dirs = new Lru<number, DirEntry[]>(256);
@@ -170,19 +170,14 @@ export class Vmfs implements VmfsVolume, FileContext {
       if (fdc.h.resourceSize !== FD_SIZE) throw new VmfskitError('CORRUPT', `file descriptors are ${fdc.h.resourceSize} bytes, expected ${FD_SIZE}`, this.at(0, '.fdc.sf resource header'));
       const { cluster, resource } = fdClusterResource(address);
       const off = fdc.offsetOf(cluster, resource, { ...from, structure: `${from.structure} (FD ${hex(address)})` });
-      let buf: Buffer;
-      if (fdc.h.perCluster * FD_SIZE <= FDC_CLUSTER_CACHE_MAX) {
-        // Directory listings touch neighbouring FDs: read their whole cluster once.
-        const cbuf = await this.fdClusters.getOrLoad(cluster, async () => {
-          const b = Buffer.alloc(fdc.h.perCluster * FD_SIZE);
-          await fdc.file.read(b, off - resource * FD_SIZE);
-          return b;
-        });
-        buf = cbuf.subarray(resource * FD_SIZE, (resource + 1) * FD_SIZE);
-      } else {
-        buf = Buffer.alloc(FD_SIZE);
-        await fdc.file.read(buf, off);
-      }
+      // Listings touch neighbouring FDs: read .fdc.sf in 1 MiB windows (2048 divides the window, so no FD straddles two).
+      const w = Math.floor(off / FDC_WINDOW);
+      const win = await this.fdWindows.getOrLoad(w, async () => {
+        const b = Buffer.allocUnsafe(Math.min(FDC_WINDOW, fdc.file.size - w * FDC_WINDOW));
+        await fdc.file.read(b, w * FDC_WINDOW);
+        return b;
+      });
+      const buf = win.subarray(off - w * FDC_WINDOW, off - w * FDC_WINDOW + FD_SIZE);
       const volOff = (await (fdc.file as VmfsFile).volumeOffsetOf(off)) ?? 0;
       const fd = parseFd(buf, volOff);
       if (fd.address !== address) {

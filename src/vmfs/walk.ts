@@ -16,7 +16,7 @@ export interface DirListing {
  * directory FD met twice (a hard-linked directory or a corrupt entry
  * pointing up the tree) is a loop: walking it would never end.
  */
-export async function* walkTree(vol: VmfsVolume, start: VmfsStat, recursive: boolean): AsyncGenerator<DirListing> {
+export async function* walkTree(vol: VmfsVolume, start: VmfsStat, recursive: boolean, descend: (e: VmfsStat) => boolean = () => true): AsyncGenerator<DirListing> {
   const seen = new Map<number, string>();
   const stack: Array<{ dir: VmfsStat; depth: number }> = [{ dir: start, depth: 0 }];
   while (stack.length > 0) {
@@ -30,7 +30,7 @@ export async function* walkTree(vol: VmfsVolume, start: VmfsStat, recursive: boo
     const entries = await vol.readdir(dir.path);
     yield { dir, entries, depth };
     if (!recursive) continue;
-    const subdirs = entries.filter((e) => e.type === 'dir');
+    const subdirs = entries.filter((e) => e.type === 'dir' && descend(e));
     for (let i = subdirs.length - 1; i >= 0; i--) stack.push({ dir: subdirs[i]!, depth: depth + 1 });
   }
 }
