@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Benchmark: vmfskit hash / compare against the tools examiners use.
+#   hash    -a md5,sha1,sha256  vs  hashdeep -c md5,sha1,sha256  and  md5sum
+#   hash    -a xxh64            vs  xxhsum -H1
+#   compare A B                 vs  qemu-img compare A B   (two identical files)
+# Data: base.raw = 1 GiB, alternating 1 MiB random / 1 MiB zeros, written (not
+# sparse); copy.raw = a copy. Interleaved (every command once per round), each
+# input warmed (cat > /dev/null) right before its run; median and best of RUNS.
+# Writes bench/results-hash.md (or $OUT_MD). CASES=hash|compare|all (default all).
+# Usage: bash bench/hash.sh [RUNS]   (needs hashdeep, md5sum, xxhsum, qemu-img; npm run build first)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+RUNS=${1:-3}
+CASES=${CASES:-all}
+W=${BENCH_DIR:-${TMPDIR:-/tmp}/vmfskit-bench-hash}
+OUT_MD=${OUT_MD:-$root/bench/results-hash.md}
+V="node $root/bin/vmfskit"
+mkdir -p "$W"
+cd "$W"
+
+if [ ! -f base.raw ]; then
+  echo "making base.raw (1 GiB, 1 MiB random / 1 MiB zeros alternating, fully written)" >&2
+  node -e "const fs=require('fs'),c=require('crypto');const fd=fs.openSync('base.raw','wx'),z=Buffer.alloc(1<<20);
+    for(let i=0;i<1024;i++)fs.writeSync(fd,i%2?z:c.randomBytes(1<<20));fs.closeSync(fd)"
+fi
+[ -f copy.raw ] || cp --sparse=never base.raw copy.raw
+
+now() { date +%s.%N; }
+# timed INPUTS... -- CMD...: warm the inputs, then time the command (stdout discarded).
+timed() {
+  local inputs=(); while [ "$1" != "--" ]; do inputs+=("$1"); shift; done; shift
+  for f in "${inputs[@]}"; do cat "$f" > /dev/null; done
+  local t0 t1; t0=$(now); "$@" > /dev/null; t1=$(now)
+  echo "$t1 - $t0" | bc
+}
+stats() { sort -n | awk '{a[NR]=$1} END {m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2; printf "%.3f %.3f\n", m, a[1]}'; }
+
+names=(); cmds=(); inputs=()
+add() { names+=("$1"); inputs+=("$2"); cmds+=("$3"); }
+if [ "$CASES" != compare ]; then
+  add trio base.raw "$V hash -a md5,sha1,sha256 base.raw"
+  add hashdeep base.raw "hashdeep -c md5,sha1,sha256 base.raw"
+  add md5sum base.raw "md5sum base.raw"
+  add xxh64 base.raw "$V hash -a xxh64 base.raw"
+  add xxhsum base.raw "xxhsum -H1 base.raw"
+fi
+if [ "$CASES" != hash ]; then
+  add compare "base.raw copy.raw" "$V compare base.raw copy.raw"
+  add qemu-compare "base.raw copy.raw" "qemu-img compare base.raw copy.raw"
+fi
+
+# The answers must agree before the times mean anything.
+if [ "$CASES" != compare ]; then
+  want=$(md5sum base.raw | cut -d' ' -f1)
+  got=$($V hash -a md5 base.raw | cut -d' ' -f1)
+  [ "$want" = "$got" ] || { echo "md5 differs: $got vs md5sum $want" >&2; exit 1; }
+  [ "$(xxhsum -H1 base.raw | cut -d' ' -f1)" = "$($V hash -a xxh64 base.raw | cut -d' ' -f1)" ] || { echo "xxh64 differs" >&2; exit 1; }
+fi
+
+declare -A T
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
+start=$(date -u +%FT%TZ)
+for r in $(seq 1 "$RUNS"); do
+  for i in "${!names[@]}"; do
+    # shellcheck disable=SC2086
+    t=$(timed ${inputs[$i]} -- ${cmds[$i]})
+    T[${names[$i]}]+="$t "
+    echo "round $r ${names[$i]} $t s" >&2
+  done
+done
+load1=$(cut -d' ' -f1-3 /proc/loadavg)
+
+declare -A MED BEST
+for n in "${names[@]}"; do
+  read -r m b < <(echo "${T[$n]}" | tr ' ' '\n' | grep . | stats)
+  MED[$n]=$m; BEST[$n]=$b
+done
+ratio() { echo "scale=3; ${MED[$1]} / ${MED[$2]}" | bc; }
+mbs() { echo "scale=0; 1073.741824 / ${MED[$1]}" | bc; }
+
+{
+  echo "# hash / compare benchmark"
+  echo
+  echo "Run $start, $RUNS interleaved rounds, load average before: $load0, after: $load1."
+  echo "Machine: $(nproc) CPUs, $(node --version), $(hashdeep -V 2>&1 | head -1 | sed 's/^/hashdeep /'), $(xxhsum -V 2>&1 | head -1 | cut -c1-40), $(qemu-img --version | head -1)."
+  echo "Data: 1 GiB base.raw (1 MiB random / 1 MiB zeros alternating, fully written) and copy.raw; each input warmed with cat right before each run."
+  echo
+  echo "| command | median s | best s | MB/s (median) | all runs (s) |"
+  echo "|---|---|---|---|---|"
+  for i in "${!names[@]}"; do
+    n=${names[$i]}
+    echo "| \`${cmds[$i]/node $root\/bin\/vmfskit/vmfskit}\` | ${MED[$n]} | ${BEST[$n]} | $(mbs "$n") | ${T[$n]}|"
+  done
+  echo
+  echo "Ratios of medians (goals from the issue):"
+  echo
+  if [ "$CASES" != compare ]; then
+    echo "- vmfskit hash md5,sha1,sha256 / hashdeep md5,sha1,sha256: **$(ratio trio hashdeep)** (goal <= 0.3)"
+    echo "- vmfskit hash md5,sha1,sha256 / md5sum: **$(ratio trio md5sum)** (goal <= 1.15)"
+    echo "- vmfskit hash xxh64 throughput / xxhsum -H1 throughput: **$(echo "scale=3; ${MED[xxhsum]} / ${MED[xxh64]}" | bc)** (goal >= 0.55)"
+  fi
+  if [ "$CASES" != hash ]; then
+    echo "- vmfskit compare / qemu-img compare (identical 1 GiB files): **$(ratio compare qemu-compare)** (goal <= 1.0)"
+  fi
+} > "$OUT_MD.tmp"
+mv "$OUT_MD.tmp" "$OUT_MD"
+cat "$OUT_MD"
