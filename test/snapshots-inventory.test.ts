@@ -1,0 +1,182 @@
+/**
+ * The snapshot inventory: .vmx/.vmsd parsing, the tree as `snapshots`
+ * prints it, and every disk state it names read back with `cat` against the
+ * qemu-img sha256 recorded in corpus/MANIFEST ("deltas").
+ */
+import { describe, expect, it, beforeAll } from 'vitest';
+import path from 'node:path';
+import { mkdirSync, writeFileSync, cpSync, rmSync } from 'node:fs';
+import { buildDeltaCorpus, type DeltasSection } from '../corpus/builders/delta-chains.js';
+import { buildDeltaVolume } from '../corpus/builders/delta-vmfs.js';
+import { readSection } from '../corpus/builders/manifest.js';
+import { parseConfig, vmsdInfo, vmsdCreateTime, vmxInfo } from '../src/inventory/vmx.js';
+import { findDiskStates, HostFolderAccess } from '../src/inventory/index.js';
+import { runCli, isOneLineError } from './helpers/cli.js';
+import { sha256 } from './helpers/hash.js';
+import { scratch } from './helpers/paths.js';
+
+const section = readSection<DeltasSection>('deltas')!;
+const work = scratch('snapshots');
+const chains = path.join(work, 'chains');
+const image = path.join(work, 'deltas-ds.img');
+const shaOf = (dir: string, descriptor: string) => section.states.find((s) => s.dir === dir && s.descriptor === descriptor)!.sha256;
+
+beforeAll(async () => {
+  expect(buildDeltaCorpus(chains).files).toEqual(section.files);
+  await buildDeltaVolume(chains, image);
+});
+
+describe('.vmx / .vmsd parsing', () => {
+  it('decodes createTimeHigh/Low as microseconds since 1970 (values of a published .vmsd)', () => {
+    // snapshot0 of the public sample: high 336295, low 1080846290 → (336295·2^32 + 1080846290) µs (computed with Python's datetime).
+    expect(vmsdCreateTime('336295', '1080846290')).toBe('2015-10-09T07:51:47.654Z');
+    // VMware writes the low half signed: -1 is 0xFFFFFFFF.
+    expect(vmsdCreateTime('0', '-1')).toBe(new Date(Math.floor(0xffffffff / 1000)).toISOString());
+    expect(vmsdCreateTime(undefined, '1')).toBeUndefined();
+  });
+
+  it('reads the snapshot list, parents, disks and the current snapshot', () => {
+    const cfg = parseConfig(
+      [
+        '.encoding = "UTF-8"',
+        'snapshot.lastUID = "3"',
+        'snapshot.current = "3"',
+        'snapshot0.uid = "1"',
+        'snapshot0.filename = "W-Snapshot1.vmsn"',
+        'snapshot0.displayName = "a |22quoted|22 name"',
+        'snapshot0.numDisks = "1"',
+        'snapshot0.disk0.fileName = "W.vmdk"',
+        'snapshot0.disk0.node = "scsi0:0"',
+        'snapshot1.uid = "3"',
+        'snapshot1.parent = "1"',
+        'snapshot1.displayName = "second"',
+        'snapshot1.numDisks = "2"',
+        'snapshot1.disk0.fileName = "W-000001.vmdk"',
+        'snapshot1.disk0.node = "scsi0:0"',
+        'snapshot1.disk1.fileName = "W_1.vmdk"',
+        'snapshot1.disk1.node = "scsi0:1"',
+        'snapshot.numSnapshots = "2"',
+      ].join('\r\n'),
+    );
+    const v = vmsdInfo(cfg, 'W.vmsd');
+    expect(v.current).toBe(3);
+    expect(v.snapshots.map((s) => [s.uid, s.parent, s.name, s.stateFile, s.disks.map((d) => `${d.node}=${d.fileName}`).join(',')])).toEqual([
+      [1, undefined, 'a "quoted" name', 'W-Snapshot1.vmsn', 'scsi0:0=W.vmdk'],
+      [3, 1, 'second', undefined, 'scsi0:0=W-000001.vmdk,scsi0:1=W_1.vmdk'],
+    ]);
+  });
+
+  it('lists present hard disks of a .vmx, not CD-ROMs or absent devices', () => {
+    const info = vmxInfo(
+      parseConfig(
+        [
+          'displayName = "Win 10"',
+          'scsi0:1.present = "TRUE"',
+          'scsi0:1.fileName = "W_1-000002.vmdk"',
+          'scsi0:0.present = "TRUE"',
+          'scsi0:0.fileName = "W-000002.vmdk"',
+          'sata0:0.present = "TRUE"',
+          'sata0:0.deviceType = "cdrom-image"',
+          'sata0:0.fileName = "/vmfs/volumes/ds/iso/x.vmdk"',
+          'scsi1:0.present = "FALSE"',
+          'scsi1:0.fileName = "old.vmdk"',
+          'nvme0:0.fileName = "/vmfs/volumes/5f1e-aa/W/W_2.vmdk"',
+        ].join('\n'),
+      ),
+    );
+    expect(info).toEqual({
+      displayName: 'Win 10',
+      disks: [
+        { node: 'nvme0:0', fileName: '/vmfs/volumes/5f1e-aa/W/W_2.vmdk' },
+        { node: 'scsi0:0', fileName: 'W-000002.vmdk' },
+        { node: 'scsi0:1', fileName: 'W_1-000002.vmdk' },
+      ],
+    });
+  });
+});
+
+describe('a VM folder with two snapshots', () => {
+  it('yields three readable disk states, each reading as qemu-img read it', async () => {
+    const states = await findDiskStates(new HostFolderAccess(path.join(chains, 'VM')));
+    expect(states.map((s) => [s.state, s.descriptor, s.label, s.snapshot?.created ?? null, s.snapshot?.memoryFile ?? null])).toEqual([
+      ['current', '/VM-000002.vmdk', 'VM', null, null],
+      ['After update', '/VM-000001.vmdk', 'VM@After-update', '2024-03-06T08:00:01.000Z', null],
+      ['Before update', '/VM.vmdk', 'VM@Before-update', '2024-03-05T10:20:30.000Z', '/VM-Snapshot1.vmem'],
+    ]);
+    for (const s of states) {
+      const r = await runCli(['cat', path.join(chains, 'VM', s.descriptor)]);
+      expect(r.code).toBe(0);
+      expect(sha256(r.stdout)).toBe(shaOf('VM', s.descriptor.slice(1)));
+    }
+  });
+
+  it('`snapshots` prints the tree, the chain and the descriptor of every state', async () => {
+    const r = await runCli(['snapshots', 'VM'], { cwd: chains });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout.toString()).toBe(
+      [
+        'VM "VM test machine"  folder VM  (VM.vmx)',
+        'Snapshots (VM.vmsd):',
+        '  `-- Before update  [uid 1]  2024-03-05T10:20:30.000Z',
+        '          description: "clean install"',
+        '          state VM-Snapshot1.vmsn, memory VM-Snapshot1.vmem',
+        '          disk scsi0:0: VM.vmdk',
+        '      `-- After update  [uid 2]  2024-03-06T08:00:01.000Z',
+        '              state VM-Snapshot2.vmsn',
+        '              disk scsi0:0: VM-000001.vmdk',
+        '          `-- You are here (current state)',
+        'Disk scsi0:0 "VM"  41943040 bytes',
+        '  chain: VM-000002.vmdk -> VM-000001.vmdk -> VM.vmdk',
+        '  current        VM/VM-000002.vmdk',
+        '  After update   VM/VM-000001.vmdk  2024-03-06T08:00:01.000Z',
+        '  Before update  VM/VM.vmdk  2024-03-05T10:20:30.000Z',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('`snapshots --json` on a datastore image names addresses that `cat` reads', async () => {
+    const r = await runCli(['snapshots', '--json', `${image}::/`]);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout.toString());
+    expect(j.vms.map((v: { dir: string; name: string }) => [v.dir, v.name])).toEqual([
+      ['/RDM', 'RDM'],
+      ['/SE', 'SE test machine'],
+      ['/VM', 'VM test machine'],
+    ]);
+    const se = j.vms[1];
+    expect(se.snapshots[0].children[0]).toMatchObject({ uid: 2, name: 'snap-2', description: 'with memory', 'memory-file': 'SE-Snapshot2.vmem', current: true });
+    const states = se.disks[0].states as Array<{ state: string; open: string; descriptor: string }>;
+    expect(states.map((s) => [s.state, s.open])).toEqual([
+      ['current', `${image}::/SE/SE-000002.vmdk`],
+      ['snap-2', `${image}::/SE/SE-000001.vmdk`],
+      ['snap-1', `${image}::/SE/SE.vmdk`],
+    ]);
+    const mid = await runCli(['cat', states[1]!.open]);
+    expect(mid.code).toBe(0);
+    expect(sha256(mid.stdout)).toBe(section.volume.states.find((s) => s.path === '/SE/SE-000001.vmdk')!.sha256);
+  });
+
+  it('a missing delta breaks the chain, is reported, and the other states stay listed', async () => {
+    const dir = path.join(work, 'broken');
+    cpSync(path.join(chains, 'VM'), dir, { recursive: true });
+    rmSync(path.join(dir, 'VM-000001.vmdk'));
+    const r = await runCli(['snapshots', '--json', dir]);
+    expect(r.code).toBe(0);
+    const disk = JSON.parse(r.stdout.toString()).vms[0].disks[0];
+    expect(disk.problem).toMatch(/parent "VM-000001.vmdk" of .*VM-000002.vmdk is missing/);
+    expect(disk.states.map((s: { state: string }) => s.state)).toEqual(['current', 'Before update']);
+    expect(JSON.parse(r.stdout.toString()).vms[0].warnings).toEqual(['snapshot "After update": disk file "VM-000001.vmdk" is missing']);
+  });
+
+  it('a folder without VMs is a one-line error, exit 2', async () => {
+    const empty = path.join(work, 'empty');
+    mkdirSync(empty);
+    writeFileSync(path.join(empty, 'notes.txt'), 'nothing here\n');
+    const r = await runCli(['snapshots', empty]);
+    expect(r.code).toBe(2);
+    expect(isOneLineError(r.stderr)).toBe(true);
+    expect(r.stderr).toMatch(/no VM here/);
+  });
+});
