@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Sequential read throughput through FUSE: vmfskit mount vs vmfs-fuse (a 1 GiB
+# flat file in a VMFS-5 volume) and vs vmdkmount (a 1 GiB monolithicSparse
+# VMDK, half of its grains empty). `dd bs=1M` from a separate process, the
+# competitors interleaved (A, B, A, B ...), each file's page cache dropped
+# before each run (`dd iflag=nocache count=0`), the backing image warm.
+# Needs: qemu-img, vmfs-fuse, vmdkmount, fusermount. Writes bench/results-mount.md
+# when RESULTS=1. Usage: bash bench/mount.sh [runs]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS="${1:-3}"
+VMFSKIT="$PWD/bin/vmfskit"
+work="$(mktemp -d "${TMPDIR:-/tmp}/vmfskit-bench-mount.XXXXXX")"
+mnts=()
+cleanup() {
+  for m in "${mnts[@]}"; do fusermount -uz "$m" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+npx tsc -p . >/dev/null || true
+
+# --- inputs -----------------------------------------------------------------
+node --input-type=module -e "
+import { buildVmfs5 } from '$PWD/dist/corpus/builders/vmfs5/index.js';
+await buildVmfs5({ label: 'BENCH', createTime: 1700000000, uuidSeed: 9, devices: [{ pes: 5 }],
+  root: [{ type: 'dir', name: 'VM', children: [
+    { type: 'file', name: 'VM-flat.vmdk', content: { kind: 'pattern', seed: 1, length: 1 << 30 }, provisioning: 'thick' } ] }] },
+  '$work/lun.img');
+"
+# A raw disk whose odd MiBs are data (one random MiB, stamped with its index) and even MiBs zeros.
+python3 - "$work/half.raw" <<'PY'
+import os, sys
+block = bytearray(os.urandom(1 << 20))
+with open(sys.argv[1], 'wb') as f:
+    f.truncate(1 << 30)
+    for i in range(1, 1024, 2):
+        block[0:8] = i.to_bytes(8, 'little')
+        f.seek(i << 20)
+        f.write(block)
+PY
+qemu-img convert -f raw -O vmdk -o subformat=monolithicSparse "$work/half.raw" "$work/sparse.vmdk"
+rm -f "$work/half.raw"
+
+mkdir -p "$work/m-vmfskit" "$work/m-vmfsfuse" "$work/m-vmdk-ours" "$work/m-vmdkmount"
+"$VMFSKIT" mount --log "$work/vmfskit-vmfs.log" "$work/lun.img" "$work/m-vmfskit" >/dev/null; mnts+=("$work/m-vmfskit")
+vmfs-fuse "$work/lun.img" "$work/m-vmfsfuse"; mnts+=("$work/m-vmfsfuse")
+"$VMFSKIT" mount --log "$work/vmfskit-vmdk.log" "$work/sparse.vmdk" "$work/m-vmdk-ours" >/dev/null; mnts+=("$work/m-vmdk-ours")
+vmdkmount "$work/sparse.vmdk" "$work/m-vmdkmount" >/dev/null; mnts+=("$work/m-vmdkmount")
+
+# Same bytes through every mount (checked once, outside the timing).
+a=$(sha256sum < "$work/m-vmfskit/VM/VM-flat.vmdk"); b=$(sha256sum < "$work/m-vmfsfuse/VM/VM-flat.vmdk")
+[ "$a" = "$b" ] || { echo "vmfs views differ: $a / $b" >&2; exit 1; }
+c=$(sha256sum < "$work/m-vmdk-ours/sparse.raw"); d=$(sha256sum < "$work/m-vmdkmount/vmdk1")
+[ "$c" = "$d" ] || { echo "vmdk views differ: $c / $d" >&2; exit 1; }
+
+# MB/s of one cold-cache sequential read of FILE (decimal MB, like dd).
+rate() {
+  dd if="$1" iflag=nocache count=0 status=none
+  local s e
+  s=$(date +%s.%N)
+  dd if="$1" of=/dev/null bs=1M status=none
+  e=$(date +%s.%N)
+  echo "scale=0; 1073.741824 / ($e - $s)" | bc
+}
+
+declare -A all
+for r in $(seq 1 "$RUNS"); do
+  cat "$work/lun.img" "$work/sparse.vmdk" > /dev/null   # the evidence warm for every competitor
+  all[vmfskit-vmfs]+="$(rate "$work/m-vmfskit/VM/VM-flat.vmdk") "
+  all[vmfs-fuse]+="$(rate "$work/m-vmfsfuse/VM/VM-flat.vmdk") "
+  all[vmfskit-vmdk]+="$(rate "$work/m-vmdk-ours/sparse.raw") "
+  all[vmdkmount]+="$(rate "$work/m-vmdkmount/vmdk1") "
+done
+
+median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+best() { tr ' ' '\n' | grep -v '^$' | sort -n | tail -1; }
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-14s %-28s %8s %8s\n' mount runs median best
+for k in vmfskit-vmfs vmfs-fuse vmfskit-vmdk vmdkmount; do
+  printf '%-14s %-28s %8s %8s\n' "$k" "${all[$k]}" "$(echo "${all[$k]}" | median)" "$(echo "${all[$k]}" | best)"
+done
