@@ -136,6 +136,15 @@ describe('damaged chains through the CLI: one line, exit 3', () => {
     await expectFail(path.join(d, 'SE-000001.vmdk'), 3, /grain directory entry 0 at byte 2097152 \(0x200000\): grain table index 64 is past the grain tables region \(32 tables\)/);
   });
 
+  it('SESparse journal that needs replaying: refused (exit 3), read with --ignore-journal', async () => {
+    const d = copyChain('SE', 'ses-journal');
+    patch(path.join(d, 'SE-000001-sesparse.vmdk'), 512 + 24, u64(1n));
+    await expectFail(path.join(d, 'SE-000002.vmdk'), 3, /SE-000001-sesparse\.vmdk: SESparse volatile header replayJournal at byte 536 \(0x218\): the journal must be replayed .*--ignore-journal/);
+    const r = await runCli(['cat', '--ignore-journal', path.join(d, 'SE-000002.vmdk')]);
+    expect(r.code).toBe(0);
+    expect(sha256(r.stdout)).toBe(section.states.find((s) => s.id === 'SE@2')!.sha256);
+  });
+
   it('a parent whose capacity differs', async () => {
     const d = copyChain('VM', 'capacity');
     const f = path.join(d, 'VM.vmdk');

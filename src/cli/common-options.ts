@@ -6,20 +6,25 @@ export interface OpenArgs {
   partition?: number;
   extent?: string[];
   'ignore-cid'?: boolean;
+  'ignore-journal'?: boolean;
 }
 
 export function withOpenOptions<T>(y: Argv<T>): Argv<T & OpenArgs> {
   return y
     .option('partition', { type: 'number', describe: 'VMFS partition number when the LUN holds several (1-based)' })
-    .option('extent', { type: 'string', array: true, describe: 'another LUN image of a spanned VMFS datastore (repeatable)' })
+    .option('extent', { type: 'string', array: true, nargs: 1, describe: 'another LUN image of a spanned VMFS datastore (repeatable)' })
     .option('ignore-cid', {
       type: 'boolean',
       describe: "open a delta chain even when a parent's CID does not match the child's parentCID",
+    })
+    .option('ignore-journal', {
+      type: 'boolean',
+      describe: 'read SESparse deltas whose journal was never replayed (their grain maps may be stale)',
     }) as Argv<T & OpenArgs>;
 }
 
 export function openOptions(a: OpenArgs): OpenOptions {
-  return { partition: a.partition, extents: a.extent, ignoreCidMismatch: a['ignore-cid'] };
+  return { partition: a.partition, extents: a.extent, ignoreCidMismatch: a['ignore-cid'], ignoreDirtyJournal: a['ignore-journal'] };
 }
 
 export const ADDRESS_HELP =

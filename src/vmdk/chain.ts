@@ -185,7 +185,7 @@ export async function openChain(resolver: Resolver, name: string, opts: VmdkOpen
       if (seen.has(id)) throw new VmfskitError('CHAIN', `parent chain loops back to ${at.resolver.display(at.name)}`, where);
       if (stack.length >= MAX_LAYERS) throw new VmfskitError('CHAIN', `chain is deeper than ${MAX_LAYERS} layers (ESXi allows 32 snapshots)`, where);
       seen.add(id);
-      const layer = await openLayer(at.resolver, at.name, { redundantGd: opts.redundantGd });
+      const layer = await openLayer(at.resolver, at.name, { redundantGd: opts.redundantGd, ignoreDirtyJournal: opts.ignoreDirtyJournal });
       stack.push(layer);
       if (child) {
         if (layer.info.cid !== child.info.parentCid) {

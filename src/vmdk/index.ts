@@ -12,6 +12,8 @@ export interface VmdkOpenOptions {
   noParent?: boolean;
   /** Recovery: read hosted sparse extents through their redundant grain directory (rgdOffset). */
   redundantGd?: boolean;
+  /** Read SESparse deltas whose journal needs replaying (refused by default: their maps may be stale). */
+  ignoreDirtyJournal?: boolean;
 }
 
 /** One layer of a chain, as `info` shows it. */

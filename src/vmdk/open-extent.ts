@@ -102,7 +102,7 @@ export async function openOnFile(line: ExtentLine, dev: BlockDevice, size: numbe
     case 'VMFSSPARSE':
       return (await import('./cowd.js')).openCowdExtent(dev, size);
     case 'SESPARSE':
-      return (await import('./sesparse.js')).openSesparseExtent(dev, size);
+      return (await import('./sesparse.js')).openSesparseExtent(dev, size, { ignoreDirtyJournal: ctx.sparse.ignoreDirtyJournal });
     default:
       throw new VmfskitError('UNSUPPORTED', `unknown extent type ${line.type}`, where);
   }

@@ -16,6 +16,8 @@ import { FLAG_COMPRESSED, FLAG_REDUNDANT_GD, FLAG_ZEROED_GTE, MAX_GD_BYTES, SECT
 export interface SparseOptions {
   /** Recovery: use the redundant grain directory (rgdOffset) instead of the primary one. */
   redundantGd?: boolean;
+  /** SESparse: read even when the journal needs replaying (passed through to sesparse.ts). */
+  ignoreDirtyJournal?: boolean;
 }
 
 /** Compressed grain record (§4.1): u64 lba (sectors), u32 cmpSize, then cmpSize bytes of zlib data. */
