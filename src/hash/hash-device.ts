@@ -7,6 +7,7 @@ import { readSequential } from '../device/sequential.js';
 import { MultiHash, type Digests } from './multi-hash.js';
 
 export const SECTOR = 512;
+const SMALL = 32 << 20;
 
 export interface WindowDigest {
   offset: number;
@@ -39,7 +40,9 @@ export interface HashDeviceOptions {
 
 export async function hashDevice(dev: BlockDevice, algorithms: string[], opts: HashDeviceOptions = {}): Promise<DeviceDigest> {
   const window = opts.window;
-  const mh = await MultiHash.create(algorithms, { windows: window !== undefined, threads: opts.threads });
+  // Starting workers costs tens of milliseconds: not worth it for small files (a folder of logs and descriptors).
+  const threads = dev.size < SMALL ? 1 : opts.threads;
+  const mh = await MultiHash.create(algorithms, { windows: window !== undefined, threads });
   const windows: WindowDigest[] = [];
   let windowStart = 0;
   let bytesRead = 0;

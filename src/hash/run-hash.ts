@@ -67,7 +67,6 @@ export async function runHash(req: HashRequest): Promise<number> {
         progress = req.progress ? new Progress(dev.size) : undefined;
         const d = await hashDevice(dev, algs, {
           window: req.window,
-          ignoreMap: req.container,
           threads: req.threads,
           check: () => interrupt.check(),
           onProgress: progress ? (done, run) => progress!.update(done, run) : undefined,
