@@ -305,8 +305,24 @@ describe.runIf(hasFuse())('mount of a host VMDK snapshot chain (COWD deltas on a
     expect(await sha256Of(path.join(mnt, BEFORE))).toBe(state('VM@0').sha256);
   });
 
+  it('a dead mount without its auto_unmount watchdog (stale, ENOTCONN) is cleaned by the next mount, with a message', async () => {
+    const watchdog = spawnSync('pgrep', ['-f', `fusermount -o .*auto_unmount.* -- ${mnt}$`]).stdout.toString().trim().split('\n').filter(Boolean);
+    expect(watchdog).toHaveLength(1);
+    process.kill(Number(watchdog[0]), 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 200));
+    process.kill(pid, 'SIGKILL');
+    expect(await waitFor(() => !existsSync(`/proc/${pid}`), 5000)).toBe(true);
+    const stat = await sh('stat', [mnt]);
+    expect(stat.stderr).toMatch(/Transport endpoint is not connected/);
+    const r = await runCli(['mount', '--log', `${mnt}.log`, path.join(vmDir, 'VM-000002.vmdk'), mnt]);
+    expect(r.stderr).toBe(`vmfskit: ${mnt}: removed a dead mount left by a process that ended without unmounting (Transport endpoint is not connected)\n`);
+    expect(r.code).toBe(0);
+    pid = Number(/\(pid (\d+)/.exec(r.stdout.toString())![1]);
+    expect(await sha256Of(path.join(mnt, BEFORE))).toBe(state('VM@0').sha256);
+  });
+
   it('a second mount on a live mount point is refused with one line; umount of a non-mount too', async () => {
-    const again = await runCli(['mount', path.join(vmDir, 'VM.vmdk'), mnt]);
+    const again = await runCli(['mount', '--log', `${mnt}.log`, path.join(vmDir, 'VM.vmdk'), mnt]);
     expect(again.code).toBe(2);
     expect(isOneLineError(again.stderr)).toBe(true);
     expect(again.stderr).toContain('already a mount point');
@@ -339,11 +355,11 @@ describe.runIf(hasFuse())('mount errors and foreground life cycle', () => {
   afterAll(() => cleanup(mnt));
 
   it('a missing image or mount point is one line and exit 2, nothing mounted', async () => {
-    const a = await runCli(['mount', path.join(root, 'nope.vmdk'), mnt]);
+    const a = await runCli(['mount', '--log', `${mnt}.log`, path.join(root, 'nope.vmdk'), mnt]);
     expect(a.code).toBe(2);
     expect(isOneLineError(a.stderr)).toBe(true);
     expect(a.stderr).toContain('nope.vmdk');
-    const b = await runCli(['mount', raw, path.join(root, 'no-such-dir')]);
+    const b = await runCli(['mount', '--log', `${mnt}.log`, raw, path.join(root, 'no-such-dir')]);
     expect(b.code).toBe(2);
     expect(b.stderr).toBe(`vmfskit: ${path.join(root, 'no-such-dir')}: mount point does not exist\n`);
     expect(mountEntry(mnt)).toBeUndefined();
