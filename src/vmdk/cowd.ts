@@ -7,7 +7,7 @@ import type { BlockDevice } from '../device/block-device.js';
 import { readExact } from '../device/read-helpers.js';
 import type { LayerExtent } from './layer-extent.js';
 import { VmfskitError } from '../errors.js';
-import { DATA, PARENT, ZERO, GrainDeltaExtent, decodeTable, type DecodedTable, type GrainFormat } from './delta-grains.js';
+import { DATA, PARENT, ZERO, GrainDeltaExtent, Warnings, decodeTable, type DecodedTable, type DeltaOpenOptions, type GrainFormat } from './delta-grains.js';
 
 export const COWD_MAGIC = 0x44574f43; // "COWD"
 export const COWD_HEADER_BYTES = 2048;
@@ -49,7 +49,6 @@ class CowdFormat implements GrainFormat {
   readonly tableCount: number;
   private readonly gd: Buffer;
   private readonly gdByteOffset: number;
-  private readonly warnings: string[] = [];
   private gte1 = 0;
 
   constructor(
@@ -57,6 +56,7 @@ class CowdFormat implements GrainFormat {
     private readonly h: Buffer,
     sizeBytes: number,
     gd: Buffer,
+    private readonly warnings: Warnings,
   ) {
     const grainSectors = h.readUInt32LE(H.grainSize);
     this.grainBytes = grainSectors * 512;
@@ -64,8 +64,8 @@ class CowdFormat implements GrainFormat {
     this.gd = gd;
     this.tableCount = Math.min(this.gd.length / 4, Math.ceil(sizeBytes / (this.grainBytes * COWD_GT_ENTRIES)));
     const cap = h.readUInt32LE(H.numSectors) * 512;
-    if (cap !== sizeBytes) this.warnings.push(`COWD header capacity ${cap} bytes differs from the descriptor's ${sizeBytes}; the descriptor is used`);
-    if (h.readUInt32LE(H.uncleanShutdown) !== 0) this.warnings.push('uncleanShutdown is set: the delta was not closed cleanly');
+    if (cap !== sizeBytes) this.warnings.add(`COWD header capacity ${cap} bytes differs from the descriptor's ${sizeBytes}; the descriptor is used`);
+    if (h.readUInt32LE(H.uncleanShutdown) !== 0) this.warnings.add('uncleanShutdown is set: the delta was not closed cleanly');
   }
 
   async loadTable(t: number): Promise<DecodedTable | null> {
@@ -86,7 +86,7 @@ class CowdFormat implements GrainFormat {
         out.kind = PARENT;
       } else if (s === 1) {
         // Unsettled meaning (qemu: sector 1, inside the header; xen-orchestra: a zeroed grain). Zeros, and say so.
-        if (this.gte1++ === 0) this.warnings.push(`grain table ${t} entry ${i} is 1 (a zeroed grain? read as zeros, as xen-orchestra and dissect do; qemu reads header bytes)`);
+        if (this.gte1++ === 0) this.warnings.add(`grain table ${t} entry ${i} is 1 (a zeroed grain? read as zeros, as xen-orchestra and dissect do; qemu reads header bytes)`);
         out.kind = ZERO;
       } else {
         const off = s * 512;
@@ -122,13 +122,13 @@ class CowdFormat implements GrainFormat {
     const desc = cString(h, H.description, 512);
     if (desc) d.description = desc;
     if (this.gte1) d['zeroed-grain-entries'] = this.gte1;
-    if (this.warnings.length) d.warnings = [...this.warnings];
+    if (this.warnings.list.length) d.warnings = [...this.warnings.list];
     return d;
   }
 }
 
 /** Open a COWD extent stored in `file`, covering `sizeBytes` of the virtual disk. */
-export async function openCowdExtent(file: BlockDevice, sizeBytes: number): Promise<LayerExtent> {
+export async function openCowdExtent(file: BlockDevice, sizeBytes: number, opts: DeltaOpenOptions = {}): Promise<LayerExtent> {
   const name = file.name;
   const h = await readExact(file, 0, COWD_HEADER_BYTES, 'COWD header');
   const field = (k: keyof typeof H) => ({ file: name, structure: `COWD header ${k}`, offset: H[k] });
@@ -151,5 +151,5 @@ export async function openCowdExtent(file: BlockDevice, sizeBytes: number): Prom
   if (gdSector < COWD_HEADER_BYTES / 512) throw new VmfskitError('CORRUPT', `grain directory at sector ${gdSector} overlaps the header`, field('gdOffset'));
   // Only the entries the disk needs are read; extra entries (xen-orchestra allows one) are ignored.
   const gd = await readExact(file, gdSector * 512, needed * 4, 'COWD grain directory');
-  return new GrainDeltaExtent(file, sizeBytes, new CowdFormat(file, h, sizeBytes, gd));
+  return new GrainDeltaExtent(file, sizeBytes, new CowdFormat(file, h, sizeBytes, gd, new Warnings(name, opts.warnings)));
 }

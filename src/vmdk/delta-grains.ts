@@ -23,6 +23,24 @@ export interface DecodedTable {
   errors?: Map<number, VmfskitError>;
 }
 
+export interface DeltaOpenOptions {
+  /** Also report warnings here (the chain reader's layer warnings, shown by info and cat), prefixed with the file name. */
+  warnings?: string[];
+}
+
+/** Collects a delta's warnings for describe() and copies them to the caller's sink. */
+export class Warnings {
+  readonly list: string[] = [];
+  constructor(
+    private readonly file: string,
+    private readonly sink?: string[],
+  ) {}
+  add(w: string): void {
+    this.list.push(w);
+    this.sink?.push(`${this.file}: ${w}`);
+  }
+}
+
 export interface GrainFormat {
   /** "cowd" or "sesparse". */
   readonly format: string;

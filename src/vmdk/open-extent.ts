@@ -100,9 +100,9 @@ export async function openOnFile(line: ExtentLine, dev: BlockDevice, size: numbe
       return SparseExtent.open(dev, size, hr, ctx.sparse);
     }
     case 'VMFSSPARSE':
-      return (await import('./cowd.js')).openCowdExtent(dev, size);
+      return (await import('./cowd.js')).openCowdExtent(dev, size, { warnings: ctx.warnings });
     case 'SESPARSE':
-      return (await import('./sesparse.js')).openSesparseExtent(dev, size, { ignoreDirtyJournal: ctx.sparse.ignoreDirtyJournal });
+      return (await import('./sesparse.js')).openSesparseExtent(dev, size, { ignoreDirtyJournal: ctx.sparse.ignoreDirtyJournal, warnings: ctx.warnings });
     default:
       throw new VmfskitError('UNSUPPORTED', `unknown extent type ${line.type}`, where);
   }

@@ -7,7 +7,7 @@ import type { BlockDevice } from '../device/block-device.js';
 import { readExact } from '../device/read-helpers.js';
 import type { LayerExtent } from './layer-extent.js';
 import { VmfskitError } from '../errors.js';
-import { DATA, PARENT, ZERO, GrainDeltaExtent, decodeTable, type DecodedTable, type GrainFormat } from './delta-grains.js';
+import { DATA, PARENT, ZERO, GrainDeltaExtent, Warnings, decodeTable, type DecodedTable, type DeltaOpenOptions, type GrainFormat } from './delta-grains.js';
 
 export const SESPARSE_MAGIC = 0xcafebabe;
 export const SESPARSE_VOLATILE_MAGIC = 0xcafecafe;
@@ -54,7 +54,7 @@ const MAX_GT_SECTORS = 2048;
 /** 64 TiB of 4 KiB grains in 16 MiB tables = 4 Mi GD entries = 32 MiB of directory. */
 const MAX_GD_BYTES = 32 << 20;
 
-export interface SesparseOpenOptions {
+export interface SesparseOpenOptions extends DeltaOpenOptions {
   /** Read even when the volatile header says the journal must be replayed first. */
   ignoreDirtyJournal?: boolean;
 }
@@ -181,8 +181,8 @@ export async function openSesparseExtent(file: BlockDevice, sizeBytes: number, o
   }
   if (!Number.isSafeInteger(sizeBytes) || sizeBytes < 0) throw new RangeError(`bad extent size ${sizeBytes}`);
   const capacity = get('capacity');
-  const warnings: string[] = [];
-  if (capacity * 512 !== sizeBytes) warnings.push(`SESparse header capacity ${capacity * 512} bytes differs from the descriptor's ${sizeBytes}; the descriptor is used`);
+  const warnings = new Warnings(name, opts.warnings);
+  if (capacity * 512 !== sizeBytes) warnings.add(`SESparse header capacity ${capacity * 512} bytes differs from the descriptor's ${sizeBytes}; the descriptor is used`);
 
   // Volatile header: the journal must not need replaying.
   const vOff = get('volatileHeaderOffset');
@@ -201,7 +201,7 @@ export async function openSesparseExtent(file: BlockDevice, sizeBytes: number, o
         vWhere('replayJournal'),
       );
     }
-    warnings.push('replayJournal is set: read without replaying the journal, grain maps may be stale');
+    warnings.add('replayJournal is set: read without replaying the journal, grain maps may be stale');
   }
 
   // Grain directory: sized for the largest disk the layout allows; only the entries this disk needs are read.
@@ -231,7 +231,7 @@ export async function openSesparseExtent(file: BlockDevice, sizeBytes: number, o
     'next-txn-seq-number': Number(vh.readBigUInt64LE(V.nextTxnSeqNumber)),
     'replay-journal': replay !== 0n,
   };
-  if (warnings.length) facts.warnings = warnings;
+  if (warnings.list.length) facts.warnings = warnings.list;
   const fmt = new SesparseFormat(file, facts, gd, { grainSectors, gtSectors, gtOffset, gtSize, grainsOffset, gdOffset, sizeBytes });
   return new GrainDeltaExtent(file, sizeBytes, fmt);
 }
