@@ -259,39 +259,25 @@ describe('damaged deltas: one-line errors naming structure and offset', () => {
     await expectError(open(f, 'ses'), 'UNSUPPORTED', 'SESparse header version', 8);
   });
 
-  it('SESparse: unknown grain table entry type', async () => {
-    const gt0 = 6144 * 512;
-    const f = patched(ses, 'ses-nibble.vmdk', gt0 + 8, u64(0x5000000000000000n));
-    const x = await open(f, 'ses');
-    const e = await expectError(x.map(4096, 4096), 'CORRUPT', 'grain table 0 entry 1', gt0 + 8);
-    expect(e.message).toMatch(/unknown grain table entry type 5/);
-    await x.close();
-  });
-
-  it('SESparse: allocated grain past the end of the file', async () => {
-    const gt0 = 6144 * 512;
-    const f = patched(ses, 'ses-eof.vmdk', gt0, u64(0x3000000000000100n));
-    const x = await open(f, 'ses');
-    await expectError(x.map(0, 4096), 'TRUNCATED', 'grain table 0 entry 0', gt0);
-    await x.close();
-  });
-
-  it('SESparse: directory entry naming a table past the grain tables region', async () => {
-    const gd = 4096 * 512;
-    const f = patched(ses, 'ses-gd.vmdk', gd, u64(0x1000000000001000n)); // table 4096, region holds 2048 sectors / 64 = 32
-    const x = await open(f, 'ses');
-    const e = await expectError(x.map(0, 4096), 'CORRUPT', 'grain directory entry 0', gd);
-    expect(e.message).toMatch(/past the grain tables region/);
-    await x.close();
-  });
-
-  it('SESparse: directory entry without the allocated marker', async () => {
-    const gd = 4096 * 512;
-    const f = patched(ses, 'ses-gd2.vmdk', gd, u64(0x2000000000000000n));
-    const x = await open(f, 'ses');
-    await expectError(x.map(0, 4096), 'CORRUPT', 'grain directory entry 0', gd);
-    await x.close();
-  });
+  // Damaged map entries: the file opens, and reading the grain fails naming the entry.
+  const gt0 = 6144 * 512;
+  const gd0 = 4096 * 512;
+  const entryCases: Array<{ title: string; at: number; value: bigint; grain: number; code: string; structure: string; message: RegExp }> = [
+    { title: 'unknown grain table entry type', at: gt0 + 8, value: 0x5000000000000000n, grain: 1, code: 'CORRUPT', structure: 'grain table 0 entry 1', message: /unknown grain table entry type 5/ },
+    { title: 'allocated grain past the end of the file', at: gt0, value: 0x3000000000000100n, grain: 0, code: 'TRUNCATED', structure: 'grain table 0 entry 0', message: /past the end of the file/ },
+    // Table 4096: the region holds 2048 sectors / 64 = 32 tables.
+    { title: 'directory entry naming a table past the grain tables region', at: gd0, value: 0x1000000000001000n, grain: 0, code: 'CORRUPT', structure: 'grain directory entry 0', message: /past the grain tables region/ },
+    { title: 'directory entry without the allocated marker', at: gd0, value: 0x2000000000000000n, grain: 0, code: 'CORRUPT', structure: 'grain directory entry 0', message: /upper half must be 0x10000000/ },
+  ];
+  for (const c of entryCases) {
+    it(`SESparse: ${c.title}`, async () => {
+      const f = patched(ses, `ses-${c.at}-${c.value.toString(16)}.vmdk`, c.at, u64(c.value));
+      const x = await open(f, 'ses');
+      const e = await expectError(x.map(c.grain * 4096, 4096), c.code, c.structure, c.at);
+      expect(e.message).toMatch(c.message);
+      await x.close();
+    });
+  }
 
   it('SESparse: a journal that needs replaying is refused unless overridden', async () => {
     const f = path.join(dir, 'ses-dirty.vmdk');
