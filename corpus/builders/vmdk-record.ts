@@ -74,6 +74,25 @@ function vmdkinfoMediaSize(entry: string): number | null {
   return r.status === 0 && m ? Number(m[1]) : null;
 }
 
+/**
+ * The content as libvmdk reads it: vmdkmount exposes one file per chain
+ * layer (vmdk1 = base ... vmdkN = the whole chain); hash the last. null when
+ * libvmdk refuses the image (e.g. monolithicFlat) or FUSE is not usable.
+ */
+function libvmdkSha256(entry: string, tmp: string): string | null {
+  const mnt = mkdtempSync(path.join(tmp, 'mnt-'));
+  const r = spawnSync('vmdkmount', [path.basename(entry), mnt], { encoding: 'utf8', cwd: path.dirname(entry), timeout: 60_000 });
+  try {
+    if (r.status !== 0) return null;
+    const layers = readdirSync(mnt).filter((n) => /^vmdk\d+$/.test(n)).sort((a, b) => Number(a.slice(4)) - Number(b.slice(4)));
+    const top = layers[layers.length - 1];
+    return top ? sha256File(path.join(mnt, top)) : null;
+  } finally {
+    if (r.status === 0) spawnSync('fusermount', ['-u', mnt]);
+    rmSync(mnt, { recursive: true, force: true });
+  }
+}
+
 function listFiles(dir: string, rel = ''): Array<{ path: string; size: number; sha256: string }> {
   const out: Array<{ path: string; size: number; sha256: string }> = [];
   for (const e of readdirSync(path.join(dir, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
@@ -103,6 +122,7 @@ function observe(caseDir: string, entry: string, tmp: string) {
     map,
     info: { 'create-type': d['create-type'], cid: d.cid, 'parent-cid': d['parent-cid'], 'cluster-size': info['cluster-size'] },
     vmdkinfoMediaSize: vmdkinfoMediaSize(entryPath),
+    libvmdkSha256: libvmdkSha256(entryPath, tmp),
     files: listFiles(caseDir),
   };
 }
@@ -122,6 +142,9 @@ function recordCase(line: string, tmp: string): [string, Record<string, unknown>
   if (expectRaw !== '-') {
     const want = sha256File(expectRaw);
     if (want !== seen.sha256) throw new Error(`case ${name}: qemu-img convert gives ${seen.sha256}, the source bytes are ${want}: rejected`);
+  }
+  if (seen.libvmdkSha256 !== null && seen.libvmdkSha256 !== seen.sha256 && why === '-') {
+    throw new Error(`case ${name}: libvmdk reads ${seen.libvmdkSha256}, qemu-img ${seen.sha256}, and no "why" says which is right`);
   }
   const rec: Record<string, unknown> = {
     about,
@@ -208,7 +231,7 @@ export function checkAll(): number {
       if (problems.length) {
         bad++;
         for (const p of problems) console.log(`MISMATCH vmdk ${p}`);
-      } else console.log(`ok vmdk ${name}: qemu-img info/map/convert${c.vmdkinfoMediaSize === null ? '' : ', vmdkinfo'}${c.writer ? ', writer rebuilt' : ''} agree with MANIFEST`);
+      } else console.log(`ok vmdk ${name}: qemu-img info/map/convert${c.vmdkinfoMediaSize === null ? '' : ', vmdkinfo'}${c.libvmdkSha256 === null ? '' : ', vmdkmount'}${c.writer ? ', writer rebuilt' : ''} agree with MANIFEST`);
     }
   } finally {
     rmSync(tmp, { recursive: true, force: true });

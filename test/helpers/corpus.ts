@@ -58,6 +58,8 @@ export interface VmdkCase extends CorpusCase {
   info: { 'create-type': string; cid: number; 'parent-cid': number; 'cluster-size'?: number };
   /** `vmdkinfo` media size in bytes where libvmdk reads the image, else null (with the reason in `why`). */
   vmdkinfoMediaSize: number | null;
+  /** sha256 of the content as libvmdk's vmdkmount reads it (top layer), or null where it refuses the image; differs from `sha256` only where `why` says libvmdk is wrong. */
+  libvmdkSha256: string | null;
   /** Where an oracle is known wrong or could not be used, and what decided instead. */
   why?: string;
 }
