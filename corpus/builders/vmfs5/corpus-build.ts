@@ -21,24 +21,13 @@ export const WHOLE_HASH_LIMIT = 1 << 30;
 const MANY_DETAIL = 16;
 const DBG_CANNOT = 'not readable by debugvmfs: it does not parse GPT (vmfs-anchors.md); partition bytes equal those of ';
 
-export interface Entry {
-  path: string;
-  type: BuiltFile['type'];
-  mode: number;
-  modeString: string;
-  nlink: number;
-  uid: number;
-  gid: number;
-  size: number;
-  mtime: number;
-  fdAddress: number;
-  addressing: BuiltFile['addressing'];
-  blocks: number;
-  tbzBlocks: number;
+/** One file of a volume: the builder's metadata, the `ls -l` fields, the expected content and debugvmfs' verdicts. */
+export interface Entry
+  extends Omit<dbg.LsLine, 'name'>,
+    Pick<BuiltFile, 'path' | 'type' | 'mode' | 'fdAddress' | 'addressing' | 'blocks' | 'tbzBlocks' | 'symlinkTarget'> {
   /** Expected content (for a symlink: the target text); null = not hashed whole (see pieces) or no data. */
   sha256: string | null;
   pieces?: Array<{ offset: number; length: number; sha256: string }>;
-  symlinkTarget?: string;
   debugvmfs: { ls: string; cat: string };
   why?: string;
 }
@@ -80,6 +69,7 @@ function why(f: BuiltFile, all: ReadonlySet<string>): string | undefined {
   if (f.addressing === 'double') {
     return 'double indirect (ZLA 0x10D0): vmfs-tools 0.2.5 reads it as single indirect and fails (vmfs-anchors.md); the content is decided by the format reference (§9.1) and vmfskit\'s reader';
   }
+  if (f.addressing === 'pb2') return 'ZLA 5 (pointer blocks in .pb2.sf): vmfs-tools 0.2.5 does not implement it and fails (vmfs-anchors.md); the content is decided by the format reference (§7.5, §9.1) and vmfskit\'s reader';
   if (f.type === 'rdm') return 'RDM: no data on the datastore (format §8.3); vmfs-tools refuses to read it';
   if (f.type === 'system') return 'system file: listed, content not compared';
   if (f.symlinkTarget?.startsWith('/vmfs/volumes/')) return 'absolute /vmfs/volumes/<uuid>/ target: debugvmfs does not map it onto the volume; vmfskit must';

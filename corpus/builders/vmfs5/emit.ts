@@ -187,17 +187,17 @@ function fdBytes(plan: Plan, n: PlannedNode, pbOf: (n: PlannedNode, key: string)
     };
     for (const b of n.blocks) {
       if (n.zla === ZLA.direct) slot(b.index, fbAddress(b.volumeBlock, b.tbz));
-      else if (n.zla === ZLA.indirect) slot(Math.floor(b.index / PB_ADDRS), pbAddress(pbOf(n, `1:${Math.floor(b.index / PB_ADDRS)}`)));
+      else if (n.zla !== ZLA.double) slot(Math.floor(b.index / PB_ADDRS), pbAddress(pbOf(n, `1:${Math.floor(b.index / PB_ADDRS)}`), n.zla === ZLA.pb2 ? 'pb2' : 'pbc'));
       else slot(Math.floor(b.index / PB_ADDRS ** 2), pbAddress(pbOf(n, `2:${Math.floor(b.index / PB_ADDRS ** 2)}`)));
     }
   }
   return fd;
 }
 
-/** Pointer-block contents of one file, into the .pbc.sf buffer. */
-function fillPointerBlocks(n: PlannedNode, pbc: Buffer, pbOf: (n: PlannedNode, key: string) => number): void {
+/** Pointer-block contents of one file, into the .pbc.sf (or, for ZLA 5, the .pb2.sf) buffer. */
+function fillPointerBlocks(n: PlannedNode, pool: Buffer, geometry: ResourceGeometry, pbOf: (n: PlannedNode, key: string) => number): void {
   const put = (pb: number, i: number, v: number): void => {
-    pbc.writeUInt32LE(v, resourceOffset(RESOURCES.pbc, pb) + 4 * (i % PB_ADDRS));
+    pool.writeUInt32LE(v, resourceOffset(geometry, pb) + 4 * (i % PB_ADDRS));
   };
   for (const b of n.blocks) {
     const l1 = Math.floor(b.index / PB_ADDRS);
@@ -221,7 +221,7 @@ export function emitVolume(plan: Plan, id: Identity, sink: VolumeSink): void {
   const fdc = resourceSkeleton(system.fdc, RESOURCES.fdc, counts.fdcResources, plan.nodes.length);
   const sbc = resourceSkeleton(system.sbc, RESOURCES.sbc, counts.sbcResources, counts.subBlocks);
   const pbc = resourceSkeleton(system.pbc, RESOURCES.pbc, Math.max(1, counts.pointerBlocks), counts.pointerBlocks);
-  const pb2 = resourceSkeleton(system.pb2, RESOURCES.pb2, 1, 0);
+  const pb2 = resourceSkeleton(system.pb2, RESOURCES.pb2, Math.max(1, counts.pb2Blocks), counts.pb2Blocks);
   const fbb = resourceSkeleton(system.fbb, RESOURCES.fbb, plan.volumeBlocks, plan.usedBlocks);
 
   const blockBuf = Buffer.alloc(FILE_BLOCK);
@@ -229,7 +229,7 @@ export function emitVolume(plan: Plan, id: Identity, sink: VolumeSink): void {
     if (n.typeCode === FD_TYPE.dir || n === system.sdd) n.pieces = [{ offset: 0, source: bufferSource(directoryBytes(n)) }];
     fdBytes(plan, n, pbOf).copy(fdc, resourceOffset(RESOURCES.fdc, n.fdIndex));
     if (n.kind === 'subblock') readPieces(n.pieces, sbc.subarray(resourceOffset(RESOURCES.sbc, n.subBlock), resourceOffset(RESOURCES.sbc, n.subBlock) + SUB_BLOCK), 0);
-    if (n.pointerBlocks.size) fillPointerBlocks(n, pbc, pbOf);
+    if (n.pointerBlocks.size) fillPointerBlocks(n, n.zla === ZLA.pb2 ? pb2 : pbc, n.zla === ZLA.pb2 ? RESOURCES.pb2 : RESOURCES.pbc, pbOf);
     if (n.kind !== 'block' || n.typeCode === FD_TYPE.system) continue;
     for (const b of n.blocks) {
       if (b.tbz) stalePattern(blockBuf, b.volumeBlock);

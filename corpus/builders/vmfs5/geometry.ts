@@ -23,7 +23,7 @@ export const VH_BLOCKS = 4;
 export const CLUSTER_HEADER = 1024;
 export const CLUSTER_GROUP_OFFSET = 0x10000;
 
-export const ZLA = { resident: 0x10d1, direct: 1, subblock: 2, indirect: 3, double: 0x10d0 } as const;
+export const ZLA = { resident: 0x10d1, direct: 1, subblock: 2, indirect: 3, pb2: 5, double: 0x10d0 } as const;
 export const FD_TYPE = { dir: 2, file: 3, symlink: 4, system: 5, rdm: 6 } as const;
 
 /** Lock-block magics of FDs and of each resource file's cluster headers (format §6.3). */
@@ -93,11 +93,11 @@ export function sbAddress(index: number): number {
   return ((((r & 0xf) << 28) | ((r >> 4) << 3) | (c << 6) | 2) >>> 0);
 }
 
-/** PB address in .pbc.sf: cluster bits 6–27, resource bits 28–31 (format §7.5). */
-export function pbAddress(index: number): number {
-  const c = Math.floor(index / RESOURCES.pbc.rpc);
+/** PB address: cluster bits 6–27, resource bits 28–31; type 3 in .pbc.sf, type 5 in .pb2.sf (format §7.5). */
+export function pbAddress(index: number, pool: 'pbc' | 'pb2' = 'pbc'): number {
+  const c = Math.floor(index / RESOURCES[pool].rpc);
   check(c, 22, 'pointer-block cluster');
-  return ((((index % RESOURCES.pbc.rpc) << 28) | (c << 6) | 3) >>> 0);
+  return ((((index % RESOURCES[pool].rpc) << 28) | (c << 6) | (pool === 'pb2' ? 5 : 3)) >>> 0);
 }
 
 /** The 16-byte VMFS UUID: u32 seconds, u32, u16, 6-byte MAC (format §2.6). */

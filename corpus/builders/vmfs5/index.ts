@@ -32,7 +32,8 @@
  * `size` (logical length) — everything not covered is a hole (thin) or TBZ
  * (provisioning 'lazy'). Addressing follows ESXi (resident ≤ 1 KiB, one
  * sub-block ≤ 8 KiB, direct ≤ 256 MiB, single indirect ≤ 256 GiB, double
- * indirect above) unless `addressing` forces one. Names: 1–127 UTF-8 bytes.
+ * indirect above) unless `addressing` forces one ('pb2': single indirect via
+ * .pb2.sf, ZLA 5, only when asked). Names: 1–127 UTF-8 bytes.
  * Volume size: 256 MiB per PE; blocks in use must fit (thin holes cost none).
  */
 import { mkdirSync } from 'node:fs';
@@ -69,7 +70,7 @@ export interface BuiltFile {
   size: number;
   mtime: number;
   fdAddress: number;
-  addressing: 'resident' | 'subblock' | 'direct' | 'indirect' | 'double';
+  addressing: 'resident' | 'subblock' | 'direct' | 'indirect' | 'pb2' | 'double';
   /** 1 MiB blocks allocated / of them to-be-zeroed. */
   blocks: number;
   tbzBlocks: number;
@@ -107,7 +108,7 @@ export function devicePath(outPath: string, d: number): string {
 }
 
 const ADDRESSING: Record<number, BuiltFile['addressing']> = {
-  [ZLA.resident]: 'resident', [ZLA.subblock]: 'subblock', [ZLA.direct]: 'direct', [ZLA.indirect]: 'indirect', [ZLA.double]: 'double',
+  [ZLA.resident]: 'resident', [ZLA.subblock]: 'subblock', [ZLA.direct]: 'direct', [ZLA.indirect]: 'indirect', [ZLA.pb2]: 'pb2', [ZLA.double]: 'double',
 };
 const TYPE_NAME: Record<number, BuiltType> = { [FD_TYPE.dir]: 'dir', [FD_TYPE.file]: 'file', [FD_TYPE.symlink]: 'symlink', [FD_TYPE.system]: 'system', [FD_TYPE.rdm]: 'rdm' };
 

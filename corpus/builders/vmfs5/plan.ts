@@ -53,7 +53,7 @@ export interface Plan {
   root: PlannedNode;
   volumeBlocks: number;
   system: Record<'fbb' | 'fdc' | 'pbc' | 'sbc' | 'vh' | 'pb2' | 'sdd', PlannedNode>;
-  counts: { fds: number; subBlocks: number; pointerBlocks: number; fdcResources: number; sbcResources: number };
+  counts: { fds: number; subBlocks: number; pointerBlocks: number; pb2Blocks: number; fdcResources: number; sbcResources: number };
   usedBlocks: number;
 }
 
@@ -135,6 +135,7 @@ export function planVolume(spec: VolumeSpec): Plan {
   let generation = 1;
   let subBlocks = 0;
   let pointerBlocks = 0;
+  let pb2Blocks = 0;
   const walk = (list: TreeNode[], parent: PlannedNode): void => {
     const seen = new Set<string>();
     for (const child of list) {
@@ -167,7 +168,7 @@ export function planVolume(spec: VolumeSpec): Plan {
         const mode: Addressing = child.type === 'symlink' ? 'subblock' : child.addressing ?? autoAddressing(n.size);
         assignAddressing(n, mode, child.type === 'file' ? child.provisioning ?? 'thin' : 'thin');
         if (n.kind === 'subblock') n.subBlock = subBlocks++;
-        for (const key of pointerKeys(n)) n.pointerBlocks.set(key, pointerBlocks++);
+        for (const key of pointerKeys(n)) n.pointerBlocks.set(key, n.zla === ZLA.pb2 ? pb2Blocks++ : pointerBlocks++);
       }
     }
   };
@@ -194,6 +195,7 @@ export function planVolume(spec: VolumeSpec): Plan {
     fds: nodes.length,
     subBlocks,
     pointerBlocks,
+    pb2Blocks,
     // ESXi keeps at least two FD clusters and eight SB clusters (the sample's counts).
     fdcResources: Math.max(2, Math.ceil(nodes.length / RESOURCES.fdc.rpc)) * RESOURCES.fdc.rpc,
     sbcResources: Math.max(8, Math.ceil(subBlocks / RESOURCES.sbc.rpc)) * RESOURCES.sbc.rpc,
@@ -206,7 +208,7 @@ export function planVolume(spec: VolumeSpec): Plan {
   system.fbb.size = resourceFileLength(RESOURCES.fbb, volumeBlocks);
   system.pbc.size = resourceFileLength(RESOURCES.pbc, Math.max(1, pointerBlocks));
   system.sbc.size = resourceFileLength(RESOURCES.sbc, counts.sbcResources);
-  system.pb2.size = resourceFileLength(RESOURCES.pb2, 1);
+  system.pb2.size = resourceFileLength(RESOURCES.pb2, Math.max(1, pb2Blocks));
   for (const key of SYSTEM_KEYS) {
     const n = system[key];
     n.blocks = Array.from({ length: Math.ceil(n.size / FILE_BLOCK) }, (_, index) => ({ index, tbz: false, volumeBlock: -1 }));
@@ -239,7 +241,7 @@ function assignAddressing(n: PlannedNode, mode: Addressing, provisioning: 'thin'
       n.zla = ZLA.subblock;
       return;
     default: {
-      const capacity = { direct: FD_ADDRS, indirect: FD_ADDRS * PB_ADDRS, double: FD_ADDRS * PB_ADDRS * PB_ADDRS }[mode];
+      const capacity = { direct: FD_ADDRS, indirect: FD_ADDRS * PB_ADDRS, pb2: FD_ADDRS * PB_ADDRS, double: FD_ADDRS * PB_ADDRS * PB_ADDRS }[mode];
       if (Math.ceil(n.size / FILE_BLOCK) > capacity) throw new Error(`${n.path}: ${n.size} bytes exceed ${mode} addressing`);
       n.kind = 'block';
       n.zla = ZLA[mode];
@@ -250,7 +252,7 @@ function assignAddressing(n: PlannedNode, mode: Addressing, provisioning: 'thin'
 
 /** Pointer blocks a block file needs: "1:i" covers blocks i·1024…, "2:j" covers j·2^20… (double indirect). */
 export function pointerKeys(n: PlannedNode): string[] {
-  if (n.zla !== ZLA.indirect && n.zla !== ZLA.double) return [];
+  if (n.zla !== ZLA.indirect && n.zla !== ZLA.pb2 && n.zla !== ZLA.double) return [];
   const keys = new Set<string>();
   for (const b of n.blocks) {
     if (n.zla === ZLA.double) keys.add(`2:${Math.floor(b.index / (PB_ADDRS * PB_ADDRS))}`);

@@ -14,7 +14,8 @@ export interface NodeBase {
   atime?: number;
 }
 
-export type Addressing = 'resident' | 'subblock' | 'direct' | 'indirect' | 'double';
+/** 'pb2': single indirect through pointer blocks in .pb2.sf (ZLA 5), never chosen automatically. */
+export type Addressing = 'resident' | 'subblock' | 'direct' | 'indirect' | 'pb2' | 'double';
 
 export interface FileNode extends NodeBase {
   type: 'file';

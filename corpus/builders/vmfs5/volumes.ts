@@ -97,6 +97,7 @@ function shapes(): TreeNode[] {
           pieces: [{ offset: 0, content: pattern(35, 4096) }, { offset: 3 * GiB + 17, content: pattern(36, 4096) }, { offset: 257 * GiB - 4096, content: pattern(37, 4096) }],
         },
         { type: 'file', name: 'forced-indirect-small', mtime: T0 + 211, addressing: 'indirect', content: pattern(38, 2 * MiB + 3) },
+        { type: 'file', name: 'pb2-indirect', mtime: T0 + 214, addressing: 'pb2', size: 5 * MiB, pieces: [{ offset: 0, content: pattern(39, 1000) }, { offset: 4 * MiB + 1, content: pattern(40, 70000) }] },
         { type: 'symlink', name: 'link-to-direct', mtime: T0 + 212, target: 'direct-8193' },
         { type: 'symlink', name: 'dangling', mtime: T0 + 213, target: '../nowhere/at-all' },
       ],
