@@ -24,15 +24,33 @@ interface OpenPiece extends Piece {
   fh?: fsp.FileHandle;
   created: boolean;
   closed: boolean;
+  /** Bytes written since the last early flush was started. */
+  unsynced: number;
+  /** An early flush in progress (at most one per piece). */
+  syncing?: Promise<void>;
 }
+
+export interface FileSetOptions {
+  /**
+   * Start a background fdatasync after this many bytes written (0 = never):
+   * the disk writes back while we read on, so the final fsync before the
+   * rename has little left to do.
+   */
+  syncEvery?: number;
+}
+
+const SYNC_EVERY = 64 << 20;
 
 export class FileSetSink implements Sink {
   readonly sparse = true;
   private readonly pieces: OpenPiece[];
   private current = 0;
 
-  constructor(pieces: Piece[]) {
-    this.pieces = pieces.map((p) => ({ ...p, created: false, closed: false }));
+  private readonly syncEvery: number;
+
+  constructor(pieces: Piece[], opts: FileSetOptions = {}) {
+    this.pieces = pieces.map((p) => ({ ...p, created: false, closed: false, unsynced: 0 }));
+    this.syncEvery = opts.syncEvery ?? SYNC_EVERY;
   }
 
   async write(data: Buffer, offset: number): Promise<void> {
@@ -43,7 +61,24 @@ export class FileSetSink implements Sink {
       const n = Math.min(data.length - done, p.start + p.size - pos);
       await writeFully(p, data, done, n, pos - p.start);
       done += n;
+      p.unsynced += n;
+      if (this.syncEvery > 0 && p.unsynced >= this.syncEvery && !p.syncing) this.startSync(p);
     }
+  }
+
+  private startSync(p: OpenPiece): void {
+    p.unsynced = 0;
+    const fh = p.fh!;
+    const s = fh.datasync().then(
+      () => {
+        if (p.syncing === s) p.syncing = undefined;
+      },
+      (e) => {
+        throw writeError(e, p, p.size);
+      },
+    );
+    s.catch(() => {}); // surfaced by close(), which awaits it
+    p.syncing = s;
   }
 
   async hole(offset: number, length: number): Promise<void> {
@@ -61,6 +96,7 @@ export class FileSetSink implements Sink {
   async abort(): Promise<string[]> {
     const removed: string[] = [];
     for (const p of this.pieces) {
+      await p.syncing?.catch(() => {});
       if (p.fh) await p.fh.close().catch(() => {});
       p.fh = undefined;
       if (p.created) {
@@ -115,6 +151,7 @@ export class FileSetSink implements Sink {
     if (!p.created) await this.create(p);
     const fh = p.fh!;
     try {
+      await p.syncing;
       await fh.truncate(p.size);
       await fh.sync();
     } catch (e) {
