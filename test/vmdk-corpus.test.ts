@@ -5,7 +5,7 @@
  * user would run it:
  *   vmfskit cat       → sha256 and length equal the recorded raw content
  *   vmfskit map --json → same zero/data ranges, answered by the same chain layer, as `qemu-img map`
- *   vmfskit info --json → virtual-size, create-type, cid, parent-cid as `qemu-img info`
+ *   vmfskit info --json → virtual-size, create-type, cid, parent-cid, cluster-size as `qemu-img info`
  * and, independently of every reader, the recorded sha256 of each case built
  * from pure pattern data is checked against the generator itself.
  */
@@ -80,7 +80,7 @@ describe('VMDK corpus: vmfskit against the recorded qemu-img / vmdkinfo results'
         expect(reduceMap(JSON.parse(r.stdout.toString('utf8')))).toEqual(c.manifest.map);
       });
 
-      it('info --json: virtual-size, create-type, cid and parent-cid agree with qemu-img info', async () => {
+      it('info --json: virtual-size, create-type, cid, parent-cid, cluster-size agree with qemu-img info', async () => {
         const c = await extractCase<RecordedVmdkCase>('vmdk', name);
         const r = await runCli(['info', '--json', c.entry]);
         expect(r.stderr).toBe('');
@@ -92,7 +92,17 @@ describe('VMDK corpus: vmfskit against the recorded qemu-img / vmdkinfo results'
           'create-type': infoField(info, 'create-type'),
           cid: infoField(info, 'cid'),
           'parent-cid': infoField(info, 'parent-cid'),
-        }).toEqual({ 'virtual-size': c.manifest.virtualSize, 'create-type': want['create-type'], cid: want.cid, 'parent-cid': want['parent-cid'] });
+          'cluster-size': infoField(info, 'cluster-size'),
+        }).toEqual({
+          'virtual-size': c.manifest.virtualSize,
+          'create-type': want['create-type'],
+          cid: want.cid,
+          'parent-cid': want['parent-cid'],
+          // qemu-img gives no cluster size for flat disks
+          'cluster-size': want['cluster-size'],
+        });
+        // libvmdk, where it reads the image, agrees on the size
+        if (c.manifest.vmdkinfoMediaSize !== null) expect(c.manifest.vmdkinfoMediaSize).toBe(c.manifest.virtualSize);
       });
     });
   }
