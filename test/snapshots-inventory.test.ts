@@ -6,11 +6,12 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import path from 'node:path';
 import { mkdirSync, writeFileSync, cpSync, rmSync } from 'node:fs';
-import { buildDeltaCorpus, type DeltasSection } from '../corpus/builders/delta-chains.js';
+import { buildDeltaCorpus, descriptorText, type DeltasSection } from '../corpus/builders/delta-chains.js';
 import { buildDeltaVolume } from '../corpus/builders/delta-vmfs.js';
 import { readSection } from '../corpus/builders/manifest.js';
 import { parseConfig, vmsdInfo, vmsdCreateTime, vmxInfo } from '../src/inventory/vmx.js';
-import { findDiskStates, HostFolderAccess } from '../src/inventory/index.js';
+import { findDiskStates, inventory, HostFolderAccess } from '../src/inventory/index.js';
+import { renderInventory } from '../src/inventory/render.js';
 import { runCli, isOneLineError } from './helpers/cli.js';
 import { sha256 } from './helpers/hash.js';
 import { scratch } from './helpers/paths.js';
@@ -92,6 +93,44 @@ describe('.vmx / .vmsd parsing', () => {
         { node: 'scsi0:1', fileName: 'W_1-000002.vmdk' },
       ],
     });
+  });
+});
+
+describe('a branched snapshot tree (revert to the first snapshot, then snapshot again)', () => {
+  it('keeps both branches, follows the current one, and lists the other branch as a state', async () => {
+    const dir = path.join(work, 'branched', 'W');
+    mkdirSync(dir, { recursive: true });
+    const sectors = 2048;
+    const desc = (cid: number, parent: string | null, parentCid = 0xffffffff) =>
+      descriptorText({ cid, parentCid, createType: parent ? 'vmfsSparse' : 'vmfs', parentHint: parent ?? undefined, extent: `RW ${sectors} ${parent ? 'VMFSSPARSE' : 'VMFS'} "x.bin"` });
+    writeFileSync(path.join(dir, 'W.vmdk'), desc(1, null));
+    writeFileSync(path.join(dir, 'W-000001.vmdk'), desc(2, 'W.vmdk', 1));
+    writeFileSync(path.join(dir, 'W-000002.vmdk'), desc(3, 'W.vmdk', 1));
+    writeFileSync(path.join(dir, 'W-000003.vmdk'), desc(4, 'W-000002.vmdk', 3));
+    writeFileSync(path.join(dir, 'W.vmx'), 'displayName = "W"\nscsi0:0.present = "TRUE"\nscsi0:0.fileName = "W-000003.vmdk"\n');
+    const snap = (i: number, uid: number, parent: number | null, name: string, disk: string) =>
+      [`snapshot${i}.uid = "${uid}"`, ...(parent ? [`snapshot${i}.parent = "${parent}"`] : []), `snapshot${i}.displayName = "${name}"`, `snapshot${i}.numDisks = "1"`, `snapshot${i}.disk0.fileName = "${disk}"`, `snapshot${i}.disk0.node = "scsi0:0"`];
+    writeFileSync(path.join(dir, 'W.vmsd'), ['snapshot.current = "3"', ...snap(0, 1, null, 'Base', 'W.vmdk'), ...snap(1, 2, 1, 'A', 'W-000001.vmdk'), ...snap(2, 3, 1, 'B', 'W-000002.vmdk')].join('\n') + '\n');
+    const fa = new HostFolderAccess(path.join(work, 'branched'));
+    const vms = await inventory(fa);
+    expect(vms[0]!.disks[0]!.states.map((s) => [s.state, s.descriptor, s.label])).toEqual([
+      ['current', '/W/W-000003.vmdk', 'W'],
+      ['B', '/W/W-000002.vmdk', 'W@B'],
+      ['Base', '/W/W.vmdk', 'W@Base'],
+      ['A', '/W/W-000001.vmdk', 'W@A'],
+    ]);
+    const text = renderInventory(vms, fa).split('\n');
+    expect(text.slice(1, 10)).toEqual([
+      'Snapshots (W.vmsd):',
+      '  `-- Base  [uid 1]',
+      '          disk scsi0:0: W.vmdk',
+      '      |-- A  [uid 2]',
+      '      |       disk scsi0:0: W-000001.vmdk',
+      '      `-- B  [uid 3]',
+      '              disk scsi0:0: W-000002.vmdk',
+      '          `-- You are here (current state)',
+      'Disk scsi0:0 "W"  1048576 bytes',
+    ]);
   });
 });
 
