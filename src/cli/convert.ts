@@ -53,7 +53,7 @@ export const command: CommandModule<object, ConvertArgs> = {
         open: openOptions(argv),
         argv: process.argv.slice(2),
       },
-      { writeOut, stderr: process.stderr },
+      { writeOut, stderr: process.stderr, stdoutIsTTY: process.stdout.isTTY === true },
     );
   }),
 };

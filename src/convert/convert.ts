@@ -42,6 +42,8 @@ export interface ConvertIo {
   /** Write to stdout with backpressure; rejects quietly-handled on a closed pipe. */
   writeOut(chunk: Uint8Array | string): Promise<void>;
   stderr: NodeJS.WriteStream;
+  /** Raw disk bytes are not for a terminal. */
+  stdoutIsTTY?: boolean;
 }
 
 const DEFAULT_SPARSE = 4096;
@@ -95,6 +97,7 @@ export async function runConvert(req: ConvertRequest, io: ConvertIo): Promise<nu
     throw new VmfskitError('USAGE', `--split ${req.split}: the piece size must be a positive multiple of 512 bytes`);
   }
   if (split !== undefined && toStdout) throw new VmfskitError('USAGE', '--split needs a file name, not - (stdout)');
+  if (toStdout && io.stdoutIsTTY) throw new VmfskitError('USAGE', 'stdout is a terminal: redirect it (> disk.raw, | tool) or give an output file name');
   const startTime = new Date();
 
   const opened = await openAddress(req.src, { ...req.open, container: req.inputFormat?.toLowerCase() === 'raw' || req.open.container });
@@ -120,7 +123,7 @@ export async function runConvert(req: ConvertRequest, io: ConvertIo): Promise<nu
     const interrupt = watchSignals((signal) => {
       progress?.clear();
       const removed = sink.abortSync();
-      io.stderr.write(`vmfskit: ${req.dst}: interrupted by ${signal} again; ${describeRemoved(removed)}\n`);
+      io.stderr.write(`vmfskit: ${req.dst}: interrupted by ${signal} again; ${describeRemoved(removed, toStdout)}\n`);
     });
     const hasher = req.hash?.length ? await (await import('../hash/multi-hash.js')).MultiHash.create(req.hash) : null;
 
@@ -141,7 +144,7 @@ export async function runConvert(req: ConvertRequest, io: ConvertIo): Promise<nu
       progress?.clear();
       const removed = await sink.abort();
       if (interrupt.reason) {
-        throw new VmfskitError('INTERRUPTED', `${interrupt.reason.message}; ${describeRemoved(removed)}`, { file: req.dst }, { exitCode: interrupt.reason.exitCode });
+        throw new VmfskitError('INTERRUPTED', `${interrupt.reason.message}; ${describeRemoved(removed, toStdout)}`, { file: req.dst }, { exitCode: interrupt.reason.exitCode });
       }
       throw e;
     } finally {
@@ -185,6 +188,7 @@ export async function runConvert(req: ConvertRequest, io: ConvertIo): Promise<nu
   }
 }
 
-function describeRemoved(removed: string[]): string {
+function describeRemoved(removed: string[], toStdout: boolean): string {
+  if (toStdout) return 'the data written to stdout is incomplete';
   return removed.length ? `removed the partial output (${removed.join(', ')})` : 'no output was written';
 }
