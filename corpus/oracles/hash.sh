@@ -36,10 +36,12 @@ done
 (cd "$w" && hashdeep -c md5,sha256 -l r.bin s.bin > known.hd)
 rc=0; $V verify -m "$w/known.hd" > /dev/null || rc=$?
 check "verify of a real hashdeep file" 0 "$rc"
-# Change the first digit of the first md5 column: hashdeep's own audit must fail too.
+# Change the first digit of the first md5 column. hashdeep 4.4 itself calls this
+# "partially matched" (sha256 still matches) and passes the audit (exit 0);
+# vmfskit requires every listed digest to match and says FAILED (exit 1).
 awk -F, -v OFS=, 'done || /^[%#]/ {print; next} {$2 = (substr($2,1,1)=="0" ? "1" : "0") substr($2,2); done=1; print}' "$w/known.hd" > "$w/bad.hd"
 rc=0; (cd "$w" && hashdeep -a -k bad.hd -l r.bin s.bin > /dev/null) || rc=$?
-check "hashdeep -a fails on the changed file" 1 "$rc"
+check "hashdeep -a on the changed file: audit passed (partial match)" 0 "$rc"
 rc=0; $V verify -m "$w/bad.hd" > /dev/null 2>&1 || rc=$?
 check "verify of a hashdeep file with one digit changed" 1 "$rc"
 
