@@ -70,6 +70,13 @@ function autoAddressing(size: number): Addressing {
   return 'double';
 }
 
+/** 62 TiB: the largest VMFS-5 file ESXi allows. */
+const MAX_FILE = 62 * 2 ** 40;
+
+function checkSize(size: number, where: string): void {
+  if (!Number.isSafeInteger(size) || size < 0 || size > MAX_FILE) throw new Error(`${where}: size ${size} is not a byte count between 0 and 62 TiB`);
+}
+
 function validateName(name: string, where: string): void {
   const bytes = Buffer.byteLength(name, 'utf8');
   if (bytes === 0 || bytes > 127 || name.includes('/') || name.includes('\0') || name === '.' || name === '..') {
@@ -158,12 +165,14 @@ export function planVolume(spec: VolumeSpec): Plan {
       if (child.type === 'dir') {
         walk(child.children, n);
       } else if (child.type === 'rdm') {
+        checkSize(child.size, path);
         n.size = child.size;
         n.rdmLunId = child.lunId;
       } else {
         n.pieces = piecesOf(child);
         const dataEnd = n.pieces.length ? n.pieces[n.pieces.length - 1]!.offset + n.pieces[n.pieces.length - 1]!.source.length : 0;
         n.size = child.type === 'file' ? child.size ?? dataEnd : dataEnd;
+        checkSize(n.size, path);
         if (n.size < dataEnd) throw new Error(`${path}: size ${n.size} is below the end of its data (${dataEnd})`);
         const mode: Addressing = child.type === 'symlink' ? 'subblock' : child.addressing ?? autoAddressing(n.size);
         assignAddressing(n, mode, child.type === 'file' ? child.provisioning ?? 'thin' : 'thin');
