@@ -193,4 +193,23 @@ describe.runIf(hasSharedCorpus())('vmfskit hash on real VMware images', () => {
       `${hex('md5', Buffer.from('content\n'))}  ${f4}\n${hex('md5', Buffer.from('a'.repeat(8192) + '\n'))}  ${f5}\n${hex('md5', Buffer.alloc(0))}  ${f1}\n`,
     );
   });
+
+  it('thin and lazy-zeroed files of the ESX VMFS-3 volume: zeros from the map are hashed without reading them', async () => {
+    const lun = await gunzipCached(path.join(SHARED_CORPUS, 'vmfs', 'esx-vmfs3-toto.bin.gz'));
+    // vmfs/SOURCES.md: every -flat.vmdk reads as 200 MiB of zeros, md5 3566de3a… (debugvmfs and a scratch reader).
+    const ZEROS_200M = '3566de3a97906edb98d004d6b947ae9b';
+    const names = ['thin.vmdk', 'thin-flat.vmdk', 'zeroedthick-flat.vmdk'].map((n) => `${lun}::/${n}`);
+    const r = await runCli(['hash', '-a', 'md5', '--json', ...names]);
+    expect(r.stderr).toBe('');
+    const imgs = JSON.parse(r.stdout.toString()).images;
+    for (const img of imgs) {
+      expect(img.hashes.md5).toBe(ZEROS_200M);
+      expect(img['virtual-size']).toBe(209715200);
+      // One allocated 1 MiB file block each; the rest are holes / to-be-zeroed blocks.
+      expect(img['bytes-read']).toBeLessThanOrEqual(1 << 20);
+    }
+    // The descriptor file's own bytes: `debugvmfs toto.bin cat /thin.vmdk | md5sum` (vmfs-tools 0.2.5), recorded.
+    const c = await runCli(['hash', '--container', '-a', 'md5', names[0]!]);
+    expect(c.stdout.toString()).toBe(`819615542514b6651344510982fac169  ${names[0]}\n`);
+  });
 });
