@@ -295,6 +295,43 @@ describe('damaged deltas: one-line errors naming structure and offset', () => {
     await expectError(open(ses, 'ses', 3 * 2 ** 40), 'CORRUPT', 'SESparse header grainDirSize', 0x88);
   });
 
+  it('random damage to headers and maps: every outcome is data or a VmfskitError, never a crash or hang', async () => {
+    let seed = 12345;
+    const rnd = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    // Metadata regions of the two writers' layouts: COWD header+GD+GTs, SESparse header, volatile header, GD, GT 0.
+    const regions: Array<[string, 'cowd' | 'ses', number, number]> = [
+      [cowd, 'cowd', 0, 2048],
+      [cowd, 'cowd', 2048, 512 + 2 * 16384],
+      [ses, 'ses', 0, 1024],
+      [ses, 'ses', 4096 * 512, 64],
+      [ses, 'ses', 6144 * 512, 32768],
+    ];
+    const buf = Buffer.alloc(1 << 20);
+    let failures = 0;
+    for (let i = 0; i < 60; i++) {
+      const [src, kind, start, len] = regions[i % regions.length]!;
+      const bytes = Buffer.alloc(1 + rnd(8));
+      for (let b = 0; b < bytes.length; b++) bytes[b] = rnd(256);
+      const f = patched(src, `fuzz-${i}.vmdk`, start + rnd(len), bytes);
+      try {
+        const x = await open(f, kind);
+        try {
+          for (let o = 0; o < SIZE; o += buf.length) await x.read(buf, o);
+          await x.allocatedBytes!();
+        } finally {
+          await x.close();
+        }
+      } catch (e) {
+        if (!(e instanceof VmfskitError)) throw e;
+        failures++;
+      }
+    }
+    expect(failures).toBeGreaterThan(0);
+  });
+
   it('a file too short for its header is TRUNCATED, not a crash', async () => {
     const f = path.join(dir, 'short.vmdk');
     writeFileSync(f, Buffer.from('COWD'));

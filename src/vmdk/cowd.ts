@@ -101,6 +101,18 @@ class CowdFormat implements GrainFormat {
     });
   }
 
+  tablesInUse(): number {
+    let n = 0;
+    for (let t = 0; t < this.tableCount; t++) if (this.gd.readUInt32LE(t * 4) !== 0) n++;
+    return n;
+  }
+
+  /** Everything after the directory is tables and grains (ESXi appends both). */
+  estimateAllocated(): number {
+    const used = Math.min(this.dev.size, this.h.readUInt32LE(H.freeSector) * 512 || this.dev.size);
+    return Math.max(0, used - this.gdByteOffset - this.gd.length - this.tablesInUse() * COWD_GT_ENTRIES * 4);
+  }
+
   describe(): Record<string, unknown> {
     const h = this.h;
     const d: Record<string, unknown> = {

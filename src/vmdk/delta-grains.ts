@@ -50,12 +50,18 @@ export interface GrainFormat {
   readonly tableCount: number;
   /** Decode table `t`, or null when the directory says there is none. */
   loadTable(t: number): Promise<DecodedTable | null>;
+  /** Grain tables the directory says exist (cheap: from the directory alone). */
+  tablesInUse(): number;
+  /** Stored grain bytes from the file's layout alone, for deltas too large to walk. */
+  estimateAllocated(): number;
   describe(): Record<string, unknown>;
 }
 
 const STATE: LayerState[] = ['parent', 'zero', 'data'];
 /** Decoded tables kept in memory: 256 × (4096 × 9 bytes) ≈ 9 MiB at most. */
 const TABLE_CACHE = 256;
+/** allocatedBytes() walks at most this many tables (128 MiB of COWD, 64 MiB of SESparse tables); beyond, it estimates. */
+const MAX_EXACT_TABLES = 4096;
 
 /** Fills a table's entries from a bounds-checked decoder; keeps per-entry errors. */
 export function decodeTable(n: number, decode: (i: number, out: { kind: number; offset: number }) => void): DecodedTable {
@@ -158,8 +164,9 @@ export class GrainDeltaExtent implements LayerExtent {
     }
   }
 
-  /** Walks every table once; bad entries are counted, not thrown (info must still work). */
+  /** Walks every table once (bad entries are not counted, not thrown: info must still work); estimates for huge deltas. */
   async allocatedBytes(): Promise<number> {
+    if (this.fmt.tablesInUse() > MAX_EXACT_TABLES) return this.fmt.estimateAllocated();
     let grains = 0;
     for (let t = 0; t < this.fmt.tableCount; t++) {
       const table = await this.table(t);

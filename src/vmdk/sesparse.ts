@@ -150,6 +150,17 @@ class SesparseFormat implements GrainFormat {
     });
   }
 
+  tablesInUse(): number {
+    let n = 0;
+    for (let t = 0; t < this.tableCount; t++) if (this.gd.readUInt32LE(t * 8) !== 0 || this.gd.readUInt32LE(t * 8 + 4) !== 0) n++;
+    return n;
+  }
+
+  /** Grains are allocated one after another from grainsOffset. */
+  estimateAllocated(): number {
+    return Math.max(0, this.dev.size - this.grainsBase);
+  }
+
   describe(): Record<string, unknown> {
     return this.unmapped ? { ...this.facts, 'unmapped-grains-seen': this.unmapped } : { ...this.facts };
   }
