@@ -25,12 +25,12 @@
  * test needs to damage a file. Extraction uses the system `tar` (not an
  * oracle tool; it is in every base image).
  */
-import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CORPUS } from './paths.js';
+import { sha256 } from './hash.js';
 
 /** The fields every extractable case has; areas extend it. */
 export interface CorpusCase {
@@ -95,7 +95,7 @@ export function caseEntry<T extends CorpusCase = CorpusCase>(section: string, na
 }
 
 function sha256Of(file: string): string {
-  return createHash('sha256').update(readFileSync(file)).digest('hex');
+  return sha256(readFileSync(file));
 }
 
 function makeReadOnly(dir: string): void {
