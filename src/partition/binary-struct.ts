@@ -39,9 +39,13 @@ function fieldSize(type: FieldType): number {
  * u64 fields decode to a Number; values above 2^53 come out as unsafe
  * integers, which every validator rejects with Number.isSafeInteger.
  */
+const fieldLists = new WeakMap<Layout, Array<[string, readonly [number, FieldType]]>>();
+
 export function decode<L extends Layout>(layout: L, buf: Buffer, base = 0): Struct<L> {
   const out: Record<string, unknown> = {};
-  for (const [name, [off, type]] of Object.entries(layout)) {
+  let fields = fieldLists.get(layout);
+  if (!fields) fieldLists.set(layout, (fields = Object.entries(layout)));
+  for (const [name, [off, type]] of fields) {
     const at = base + off;
     switch (type) {
       case 'u8':
@@ -54,7 +58,8 @@ export function decode<L extends Layout>(layout: L, buf: Buffer, base = 0): Stru
         out[name] = buf.readUInt32LE(at);
         break;
       case 'u64':
-        out[name] = Number(buf.readBigUInt64LE(at));
+        // Two u32 reads, no BigInt: exact below 2^53, and not a safe integer above (validators reject it).
+        out[name] = buf.readUInt32LE(at + 4) * 0x100000000 + buf.readUInt32LE(at);
         break;
       case 'uuid16':
         out[name] = vmwareUuid(buf, at);

@@ -171,11 +171,29 @@ export class VmfsFile implements BlockDevice {
       return [{ offset, length: total, kind: 'data', file: at.file, fileOffset: at.offset }];
     }
     const runs: Run[] = [];
+    // Physically contiguous blocks are asked of the volume in one call (a 1 GiB thick file: one call, not 1024).
+    let pendingPos = 0;
+    let pendingVol = -1;
+    let pendingLen = 0;
+    const flush = async () => {
+      if (pendingLen > 0) runs.push(...shiftRuns(await this.ctx.volume.map(pendingVol, pendingLen), pendingPos - pendingVol));
+      pendingLen = 0;
+    };
     await this.walk(offset, total, async (pos, n, src) => {
-      if (src.kind === 'hole' || src.kind === 'tbz') runs.push({ offset: pos, length: n, kind: 'zero' });
-      else if (src.kind === 'volume') runs.push(...shiftRuns(await this.ctx.volume.map(src.offset, n), pos - src.offset));
-      else runs.push(...shiftRuns(await src.file.map(src.offset, n), pos - src.offset));
+      if (src.kind === 'volume') {
+        if (pendingLen > 0 && pendingVol + pendingLen === src.offset && pendingPos + pendingLen === pos) {
+          pendingLen += n;
+          return;
+        }
+        await flush();
+        [pendingPos, pendingVol, pendingLen] = [pos, src.offset, n];
+        return;
+      }
+      await flush();
+      if (src.kind === 'sub') runs.push(...shiftRuns(await src.file.map(src.offset, n), pos - src.offset));
+      else runs.push({ offset: pos, length: n, kind: 'zero' });
     });
+    await flush();
     return mergeRuns(runs);
   }
 

@@ -96,7 +96,7 @@ export class Vmfs implements VmfsVolume, FileContext {
   }
 
   private async readFdAt(volOff: number, expected: number, what: string): Promise<Fd> {
-    if (volOff + FD_SIZE > this.volume.size) throw new VmfskitError('CORRUPT', `FD ${hex(expected)} would lie beyond the volume`, this.at(0, what));
+    if (volOff + FD_SIZE > this.volume.size) throw new VmfskitError('CORRUPT', `FD ${hex(expected)} would lie beyond the volume (${this.volume.size} bytes)`, this.at(volOff, what));
     const buf = Buffer.alloc(FD_SIZE);
     await this.volume.read(buf, volOff);
     const fd = parseFd(buf, volOff);
