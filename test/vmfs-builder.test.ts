@@ -172,11 +172,12 @@ describe('vmfskit reads the built volumes as the MANIFEST says (second reader)',
     }
   }, 120_000);
 
-  it('vmfskit cat (the CLI) gives the recorded bytes for one file of each addressing mode, TBZ and a spanned read', async () => {
+  it('vmfskit cat (the CLI) gives the recorded bytes through a GPT (TBZ, pointer block, symlink to a sub-block file) and across two LUNs', async () => {
     const vm = section!.volumes['vmfs5-vm.img']!.entries;
     const pick = (p: string): Entry => vm.find((e) => e.path === p)!;
     const cases: Array<[string[], Entry]> = [
-      ...['/shapes/resident-1000', '/shapes/subblock-1025', '/shapes/direct-3MiB+17', '/shapes/lazy-zeroed-6MiB', '/shapes/forced-indirect-small', '/VM/config-link']
+      // Each addressing mode is read in-process above; the CLI path is checked on the harder cases only (process start-up is slow).
+      ...['/shapes/lazy-zeroed-6MiB', '/shapes/forced-indirect-small', '/VM/config-link']
         .map((p): [string[], Entry] => [[`${images('vmfs5-vm-gpt.img')[0]}::${p}`], p.endsWith('link') ? pick('/VM/VM.vmx') : pick(p)]),
       [[`${images('vmfs5-spanned.img')[0]}::/big/crosses-luns.bin`, '--extent', images('vmfs5-spanned.img')[1]!],
         section!.volumes['vmfs5-spanned.img']!.entries.find((e) => e.path === '/big/crosses-luns.bin')!],
