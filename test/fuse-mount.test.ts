@@ -365,6 +365,16 @@ describe.runIf(hasFuse())('mount errors and foreground life cycle', () => {
     expect(mountEntry(mnt)).toBeUndefined();
   });
 
+  it('--uid, --gid and --umask change what stat shows (like FUSE uid=/gid=/umask=), not the data', async () => {
+    await mount(raw, mnt, ['--uid', '1234', '--gid', '55', '--umask', '077']);
+    const st = await sh('stat', ['-c', '%u %g %a %s', path.join(mnt, 'disk.bin')]);
+    expect(st.stdout.trim()).toBe(`1234 55 400 ${3 << 20}`);
+    expect(await sha256Of(path.join(mnt, 'disk.bin'))).toBe(sha256(readFileSync(raw)));
+    expect((await runCli(['umount', mnt])).code).toBe(0);
+    const bad = await runCli(['mount', '--umask', '999', raw, mnt]);
+    expect({ code: bad.code, stderr: bad.stderr }).toEqual({ code: 2, stderr: 'vmfskit: --umask must be octal, e.g. 027\n' });
+  });
+
   it('--foreground serves until SIGTERM, then unmounts and exits 143', async () => {
     const child = spawn(process.execPath, [path.join(CORPUS, '..', 'bin', 'vmfskit'), 'mount', '--foreground', raw, mnt], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';

@@ -8,6 +8,9 @@ interface MountArgs extends OpenArgs {
   foreground?: boolean;
   'allow-other'?: boolean;
   log?: string;
+  uid?: number;
+  gid?: number;
+  umask?: string;
   'ready-fd'?: number;
 }
 
@@ -20,6 +23,9 @@ export const command: CommandModule<object, MountArgs> = {
       .positional('mountpoint', { type: 'string', demandOption: true, describe: 'an existing empty directory' })
       .option('foreground', { type: 'boolean', describe: 'stay in the foreground (log on stderr; Ctrl-C unmounts)' })
       .option('allow-other', { type: 'boolean', describe: 'let other users enter the mount (FUSE allow_other; modes are still enforced)' })
+      .option('uid', { type: 'number', describe: 'show every file as owned by this user id (default: as stored)' })
+      .option('gid', { type: 'number', describe: 'show every file as owned by this group id (default: as stored)' })
+      .option('umask', { type: 'string', describe: 'octal permission bits to remove from every mode shown, e.g. 027' })
       .option('log', { type: 'string', describe: 'log file of the background mount process (default: in the temp dir)' })
       .option('ready-fd', { type: 'number', hidden: true })
       .epilog(
@@ -27,29 +33,25 @@ export const command: CommandModule<object, MountArgs> = {
           'a VMDK shows <disk>.raw and one <disk>@<parent>.raw per earlier chain state. Always read-only.',
       ) as never,
   handler: action(async (argv: MountArgs) => {
-    const o = openOptions(argv);
-    if (!argv.foreground) {
-      const { launch } = await import('../fuse/launcher.js');
-      const childArgs = [argv.addr, argv.mountpoint];
-      if (argv['allow-other']) childArgs.push('--allow-other');
-      if (argv.partition !== undefined) childArgs.push('--partition', String(argv.partition));
-      for (const e of argv.extent ?? []) childArgs.push('--extent', e);
-      if (argv['ignore-cid']) childArgs.push('--ignore-cid');
-      const say = (line: string) => process.stderr.write(`vmfskit: ${line}\n`);
-      const r = await launch({ mountpoint: argv.mountpoint, childArgs, logFile: argv.log, say });
-      const { writeOut } = await import('./output.js');
-      await writeOut(`mounted ${argv.addr} read-only on ${argv.mountpoint} (pid ${r.pid}, log ${r.logFile})\nunmount with: vmfskit umount ${argv.mountpoint}\n`);
-      return 0;
-    }
-    const { serve, reportReady } = await import('../fuse/daemon.js');
-    try {
-      const code = await serve({ addr: argv.addr, mountpoint: argv.mountpoint, allowOther: !!argv['allow-other'], open: o, readyFd: argv['ready-fd'] });
-      process.exit(code);
-    } catch (e) {
-      const { isVmfskitError } = await import('../errors.js');
-      const message = isVmfskitError(e) ? e.message : (e as Error)?.message ?? String(e);
-      reportReady(argv['ready-fd'], { ok: false, message, exitCode: isVmfskitError(e) ? e.exitCode : 70 });
-      throw e;
-    }
+    const { mountCommand } = await import('../fuse/mount-command.js');
+    const { writeOut } = await import('./output.js');
+    const code = await mountCommand(
+      {
+        addr: argv.addr,
+        mountpoint: argv.mountpoint,
+        foreground: !!argv.foreground,
+        allowOther: !!argv['allow-other'],
+        open: openOptions(argv),
+        log: argv.log,
+        uid: argv.uid,
+        gid: argv.gid,
+        umask: argv.umask,
+        readyFd: argv['ready-fd'],
+      },
+      writeOut,
+    );
+    // A foreground mount leaves native handles behind: end the process explicitly.
+    if (argv.foreground) process.exit(code);
+    return code;
   }),
 };

@@ -12,7 +12,7 @@ import { parseAddress, type OpenOptions } from '../open.js';
 import { checkDevFuse, loadFuse, mountFuse, type FuseHandle } from './binding.js';
 import { findMount, OUR_FSTYPE } from './mountinfo.js';
 import { buildMountSource, type MountSource } from './mount-source.js';
-import { TreeOps } from './ops.js';
+import { TreeOps, type OwnerOverride } from './ops.js';
 import { prepareMountpoint, unmountPath } from './unmount.js';
 
 export interface ServeOptions {
@@ -22,6 +22,8 @@ export interface ServeOptions {
   open: OpenOptions;
   /** The launcher's pipe: one JSON line, `{"ok":true}` once the mount is usable, or the error. */
   readyFd?: number;
+  /** Owner/permission overrides for every node (examiner access without root). */
+  owner?: OwnerOverride;
   /** Raise the kernel's readahead for this mount (root only), default 1024 KiB. */
   readaheadKb?: number;
 }
@@ -50,7 +52,7 @@ export async function serve(o: ServeOptions): Promise<number> {
   await checkDevFuse();
   await prepareMountpoint(mnt, log);
   const source = await buildMountSource(o.addr, o.open, log);
-  const ops = new TreeOps(source.tree, log);
+  const ops = new TreeOps(source.tree, log, o.owner);
   let fuse: FuseHandle;
   try {
     fuse = await mountFuse(mnt, ops.ops(), { fsname: path.resolve(parseAddress(o.addr).host), allowOther: o.allowOther });

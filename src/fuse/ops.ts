@@ -46,6 +46,7 @@ export class TreeOps {
   constructor(
     private readonly tree: Tree,
     private readonly log: Log,
+    private readonly owner: OwnerOverride = {},
   ) {}
 
   /** Map an exception to an errno; anything unexpected is logged, since the reader only sees EIO. */
@@ -62,7 +63,7 @@ export class TreeOps {
     return {
       init: (cb) => cb(0),
       getattr: (path, cb) =>
-        answer(this.tree.lookup(path), cb, 'stat', path, (n) => (n ? cb(0, toStat(n.attr)) : cb(ERR.ENOENT))),
+        answer(this.tree.lookup(path), cb, 'stat', path, (n) => (n ? cb(0, toStat(n.attr, this.owner)) : cb(ERR.ENOENT))),
       readdir: (path, cb) =>
         answer(this.tree.list(path), cb, 'list', path, (names) => (names ? cb(0, ['.', '..', ...names]) : cb(ERR.ENOENT))),
       readlink: (path, cb) =>
@@ -172,13 +173,20 @@ export class TreeOps {
   }
 }
 
+/** Like FUSE's uid=/gid=/umask=: show every node with this owner, or with these permission bits removed. */
+export interface OwnerOverride {
+  uid?: number;
+  gid?: number;
+  umask?: number;
+}
+
 /** The stat fuse-native wants: times as Dates (milliseconds cross the binding). */
-export function toStat(a: NodeAttr): Record<string, unknown> {
+export function toStat(a: NodeAttr, o: OwnerOverride = {}): Record<string, unknown> {
   return {
-    mode: a.mode,
+    mode: o.umask === undefined ? a.mode : a.mode & ~(o.umask & 0o7777),
     size: a.size,
-    uid: a.uid,
-    gid: a.gid,
+    uid: o.uid ?? a.uid,
+    gid: o.gid ?? a.gid,
     nlink: a.nlink || ((a.mode & S_IFMT) === S_IFDIR ? 2 : 1),
     mtime: new Date(a.mtime),
     atime: new Date(a.atime),

@@ -135,8 +135,9 @@ export class ReadWindow {
     if (pending) return pending;
     const start = c * this.chunk;
     const len = available(this.device, start, this.chunk);
-    const base = this.free.pop() ?? Buffer.allocUnsafe(this.chunk);
-    const buf = len === this.chunk ? base : base.subarray(0, len);
+    // A file smaller than a chunk (most files on a datastore) gets a buffer of its own size.
+    const base = len < this.chunk && this.device.size < this.chunk ? Buffer.allocUnsafe(len) : (this.free.pop() ?? Buffer.allocUnsafe(this.chunk));
+    const buf = len === base.length ? base : base.subarray(0, len);
     const p = this.device.read(buf, start).then(
       () => {
         this.loading.delete(c);
@@ -145,7 +146,7 @@ export class ReadWindow {
       },
       (e) => {
         this.loading.delete(c);
-        this.free.push(base);
+        this.recycle(base);
         throw e;
       },
     );
@@ -158,9 +159,14 @@ export class ReadWindow {
     while (this.cache.size > this.keep) {
       const [oldest, old] = this.cache.entries().next().value as [number, Buffer];
       this.cache.delete(oldest);
-      // Give back the whole allocation (the last chunk of a device is a shorter view of one).
-      if (this.free.length < this.keep) this.free.push(old.length === this.chunk ? old : Buffer.from(old.buffer, old.byteOffset, this.chunk));
+      this.recycle(old);
     }
+  }
+
+  /** Keep whole chunk allocations for reuse (the last chunk of a device is a shorter view of one). */
+  private recycle(buf: Buffer): void {
+    if (this.free.length >= this.keep || buf.buffer.byteLength !== this.chunk || buf.byteOffset !== 0) return;
+    this.free.push(buf.length === this.chunk ? buf : Buffer.from(buf.buffer, 0, this.chunk));
   }
 
   /** Start loading the chunks ahead; a failure surfaces later, when a reader asks for that chunk. */

@@ -1,0 +1,68 @@
+/**
+ * `vmfskit mount`: check the arguments, then either start the serving process
+ * in the background and wait for it (default), or serve here (--foreground).
+ */
+import { VmfskitError, isVmfskitError } from '../errors.js';
+import type { OpenOptions } from '../open.js';
+
+export interface MountCommandArgs {
+  addr: string;
+  mountpoint: string;
+  foreground: boolean;
+  allowOther: boolean;
+  open: OpenOptions;
+  log?: string;
+  uid?: number;
+  gid?: number;
+  /** Octal text, e.g. "027". */
+  umask?: string;
+  readyFd?: number;
+}
+
+function checkIds(a: MountCommandArgs): void {
+  for (const k of ['uid', 'gid'] as const) {
+    const v = a[k];
+    if (v !== undefined && !(Number.isInteger(v) && v >= 0 && v <= 0xfffffffe)) throw new VmfskitError('USAGE', `--${k} must be a numeric id`);
+  }
+  if (a.umask !== undefined && !/^[0-7]{1,4}$/.test(a.umask)) throw new VmfskitError('USAGE', '--umask must be octal, e.g. 027');
+}
+
+/** The same mount, as arguments of `vmfskit mount --foreground` for the background process. */
+function childArgs(a: MountCommandArgs): string[] {
+  const out = [a.addr, a.mountpoint];
+  if (a.allowOther) out.push('--allow-other');
+  if (a.open.partition !== undefined) out.push('--partition', String(a.open.partition));
+  for (const e of a.open.extents ?? []) out.push('--extent', e);
+  if (a.open.ignoreCidMismatch) out.push('--ignore-cid');
+  if (a.uid !== undefined) out.push('--uid', String(a.uid));
+  if (a.gid !== undefined) out.push('--gid', String(a.gid));
+  if (a.umask !== undefined) out.push('--umask', a.umask);
+  return out;
+}
+
+/** Returns the exit status; in the foreground it returns only once unmounted. */
+export async function mountCommand(a: MountCommandArgs, print: (text: string) => Promise<void>): Promise<number> {
+  checkIds(a);
+  if (!a.foreground) {
+    const { launch } = await import('./launcher.js');
+    const say = (line: string) => void process.stderr.write(`vmfskit: ${line}\n`);
+    const r = await launch({ mountpoint: a.mountpoint, childArgs: childArgs(a), logFile: a.log, say });
+    await print(`mounted ${a.addr} read-only on ${a.mountpoint} (pid ${r.pid}, log ${r.logFile})\nunmount with: vmfskit umount ${a.mountpoint}\n`);
+    return 0;
+  }
+  const { serve, reportReady } = await import('./daemon.js');
+  try {
+    return await serve({
+      addr: a.addr,
+      mountpoint: a.mountpoint,
+      allowOther: a.allowOther,
+      open: a.open,
+      readyFd: a.readyFd,
+      owner: { uid: a.uid, gid: a.gid, umask: a.umask === undefined ? undefined : parseInt(a.umask, 8) },
+    });
+  } catch (e) {
+    const message = isVmfskitError(e) ? e.message : ((e as Error)?.message ?? String(e));
+    reportReady(a.readyFd, { ok: false, message, exitCode: isVmfskitError(e) ? e.exitCode : 70 });
+    throw e;
+  }
+}
