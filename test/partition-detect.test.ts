@@ -5,7 +5,6 @@
  * partitions and bare volumes, and the util-linux VMFS fragments.
  */
 import path from 'node:path';
-import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { BlockDevice, Run } from '../src/device/block-device.js';
 import { available } from '../src/device/block-device.js';
@@ -14,6 +13,7 @@ import { findVmfsPartition, scanLun } from '../src/partition/index.js';
 import { openVmfs, sniffVmfs } from '../src/vmfs/index.js';
 import { gunzipCached } from './helpers/gunzip-cache.js';
 import { hasSharedCorpus, SHARED_CORPUS } from './helpers/paths.js';
+import { gptSectors, type GptOptions } from './helpers/lun-wrap.js';
 
 /** A LUN held in memory: only the sectors written are stored. */
 class MemLun implements BlockDevice {
@@ -52,54 +52,11 @@ const VMFS = 'AA31E02A-400F-11DB-9590-000C2911D1B8';
 const LINUX = '0FC63DAF-8483-4772-8E79-3D69D8477DE4';
 const MiB = 1 << 20;
 
-function guidBytes(g: string): Buffer {
-  const b = Buffer.from(g.replace(/-/g, ''), 'hex');
-  b.subarray(0, 4).reverse();
-  b.subarray(4, 6).reverse();
-  b.subarray(6, 8).reverse();
-  return b;
-}
-
-/** A GPT LUN with the given partitions (first LBA, sectors, type) and LVM magic in each VMFS one. */
-function gptLun(sector: number, parts: Array<[first: number, count: number, type: string]>, o: { breakPrimary?: boolean; breakBackup?: boolean } = {}): MemLun {
-  const total = 64 * MiB;
-  const lun = new MemLun(total);
-  const last = total / sector - 1;
-  const entries = Buffer.alloc(128 * 128);
-  parts.forEach(([first, count, type], i) => {
-    guidBytes(type).copy(entries, i * 128);
-    entries.writeBigUInt64LE(BigInt(first), i * 128 + 32);
-    entries.writeBigUInt64LE(BigInt(first + count - 1), i * 128 + 40);
-    if (type === VMFS) lun.write(first * sector + MiB, Buffer.from([0x0d, 0xd0, 0x01, 0xc0]));
-  });
-  const header = (my: number, alt: number, at: number) => {
-    const h = Buffer.alloc(92);
-    h.write('EFI PART', 0, 'latin1');
-    h.writeUInt32LE(92, 12);
-    h.writeBigUInt64LE(BigInt(my), 24);
-    h.writeBigUInt64LE(BigInt(alt), 32);
-    h.writeBigUInt64LE(BigInt(at), 72);
-    h.writeUInt32LE(128, 80);
-    h.writeUInt32LE(128, 84);
-    h.writeUInt32LE(crc32(entries), 88);
-    h.writeUInt32LE(crc32(h), 16);
-    return h;
-  };
-  const mbr = Buffer.alloc(512);
-  mbr.writeUInt16LE(0xaa55, 510);
-  mbr[446 + 4] = 0xee;
-  mbr.writeUInt32LE(1, 446 + 8);
-  mbr.writeUInt32LE(0xffffffff, 446 + 12);
-  lun.write(0, mbr);
-  const backupEntries = last - Math.ceil(entries.length / sector);
-  const p = header(1, last, 2);
-  if (o.breakPrimary) p[20] ^= 1;
-  lun.write(sector, p);
-  lun.write(2 * sector, entries);
-  lun.write(backupEntries * sector, entries);
-  const b = header(last, 1, backupEntries);
-  if (o.breakBackup) b[20] ^= 1;
-  lun.write(last * sector, b);
+/** A GPT LUN with the given partitions and LVM magic at 1 MiB into each VMFS one. */
+function gptLun(sector: number, parts: Array<[first: number, count: number, type: string]>, o: GptOptions = {}): MemLun {
+  const lun = new MemLun(64 * MiB);
+  for (const [at, bytes] of gptSectors(lun.size, sector, parts, o)) lun.write(at, bytes);
+  for (const [first, , type] of parts) if (type === VMFS) lun.write(first * sector + MiB, Buffer.from([0x0d, 0xd0, 0x01, 0xc0]));
   return lun;
 }
 

@@ -18,14 +18,65 @@ export interface WrapOptions {
   breakPrimaryGpt?: boolean;
 }
 
-function guidBytes(g: string): Buffer {
-  const h = g.replace(/-/g, '');
-  const b = Buffer.from(h, 'hex');
+export function guidBytes(g: string): Buffer {
+  const b = Buffer.from(g.replace(/-/g, ''), 'hex');
   // First three fields are little-endian on disk.
   b.subarray(0, 4).reverse();
   b.subarray(4, 6).reverse();
   b.subarray(6, 8).reverse();
   return b;
+}
+
+export interface GptOptions {
+  /** Damage the primary / backup header's CRC. */
+  breakPrimary?: boolean;
+  breakBackup?: boolean;
+}
+
+/**
+ * The sectors of a GPT disk of `size` bytes (protective MBR, both headers,
+ * both entry arrays) holding `parts` = [first LBA, sector count, type GUID],
+ * as [byte offset, bytes] pairs to write.
+ */
+export function gptSectors(size: number, sector: number, parts: Array<[first: number, count: number, type: string]>, o: GptOptions = {}): Array<[number, Buffer]> {
+  const last = size / sector - 1;
+  const entries = Buffer.alloc(128 * 128);
+  parts.forEach(([first, count, type], i) => {
+    guidBytes(type).copy(entries, i * 128);
+    guidBytes(`6B8C1E5A-0000-4000-8000-${String(i).padStart(12, '0')}`).copy(entries, i * 128 + 16);
+    entries.writeBigUInt64LE(BigInt(first), i * 128 + 32);
+    entries.writeBigUInt64LE(BigInt(first + count - 1), i * 128 + 40);
+    entries.write('vmfs', i * 128 + 56, 'utf16le');
+  });
+  const backupEntries = last - Math.ceil(entries.length / sector);
+  const header = (my: number, alt: number, entriesLba: number, broken: boolean) => {
+    const h = Buffer.alloc(sector);
+    h.write('EFI PART', 0, 'latin1');
+    h.writeUInt32LE(0x00010000, 8);
+    h.writeUInt32LE(92, 12);
+    h.writeBigUInt64LE(BigInt(my), 24);
+    h.writeBigUInt64LE(BigInt(alt), 32);
+    h.writeBigUInt64LE(BigInt(2 + Math.ceil(entries.length / sector)), 40);
+    h.writeBigUInt64LE(BigInt(backupEntries - 1), 48);
+    guidBytes('0F1E2D3C-4B5A-4978-8695-A4B3C2D1E0F0').copy(h, 56);
+    h.writeBigUInt64LE(BigInt(entriesLba), 72);
+    h.writeUInt32LE(128, 80);
+    h.writeUInt32LE(128, 84);
+    h.writeUInt32LE(crc32(entries), 88);
+    h.writeUInt32LE(crc32(h.subarray(0, 92)), 16);
+    if (broken) h[16] ^= 0xff;
+    return h;
+  };
+  const mbr = Buffer.alloc(SECTOR);
+  mbr.writeUInt16LE(0xaa55, 510);
+  mbrEntry(mbr, 0, 0xee, 1, Math.min(size / SECTOR - 1, 0xffffffff));
+  return [
+    [0, mbr],
+    [sector, header(1, last, 2, !!o.breakPrimary)],
+    [2 * sector, entries],
+    [backupEntries * sector, entries],
+    [last * sector, header(last, 1, backupEntries, !!o.breakBackup)],
+  ];
 }
 
 function copySparse(src: string, dst: number, at: number): number {
@@ -67,50 +118,20 @@ export function wrapPartition(partition: string, dest: string, o: WrapOptions): 
   const partSize = statSync(partition).size;
   const partSectors = Math.ceil(partSize / SECTOR);
   const total = (START_LBA + partSectors + 2048) * SECTOR;
-  const lastLba = total / SECTOR - 1;
   const fd = openSync(dest, 'w');
   try {
     ftruncateSync(fd, total);
     copySparse(partition, fd, START_LBA * SECTOR);
-    const mbr = Buffer.alloc(SECTOR);
-    mbr.writeUInt16LE(0xaa55, 510);
     if (o.scheme === 'mbr') {
+      const mbr = Buffer.alloc(SECTOR);
+      mbr.writeUInt16LE(0xaa55, 510);
       mbrEntry(mbr, 0, typeof o.type === 'number' ? o.type : 0xfb, START_LBA, partSectors);
       writeSync(fd, mbr, 0, SECTOR, 0);
       return;
     }
-    mbrEntry(mbr, 0, 0xee, 1, lastLba);
-    writeSync(fd, mbr, 0, SECTOR, 0);
-    const entries = Buffer.alloc(128 * 128);
-    guidBytes(typeof o.type === 'string' ? o.type : VMFS_GPT_TYPE).copy(entries, 0);
-    guidBytes('6B8C1E5A-0000-4000-8000-00000000CAFE').copy(entries, 16);
-    entries.writeBigUInt64LE(BigInt(START_LBA), 32);
-    entries.writeBigUInt64LE(BigInt(START_LBA + partSectors - 1), 40);
-    entries.write('vmfs', 56, 'utf16le');
-    const entriesCrc = crc32(entries);
-    const header = (my: number, alt: number, entriesLba: number) => {
-      const h = Buffer.alloc(SECTOR);
-      h.write('EFI PART', 0, 'latin1');
-      h.writeUInt32LE(0x00010000, 8);
-      h.writeUInt32LE(92, 12);
-      h.writeBigUInt64LE(BigInt(my), 24);
-      h.writeBigUInt64LE(BigInt(alt), 32);
-      h.writeBigUInt64LE(34n, 40);
-      h.writeBigUInt64LE(BigInt(lastLba - 33), 48);
-      guidBytes('0F1E2D3C-4B5A-4978-8695-A4B3C2D1E0F0').copy(h, 56);
-      h.writeBigUInt64LE(BigInt(entriesLba), 72);
-      h.writeUInt32LE(128, 80);
-      h.writeUInt32LE(128, 84);
-      h.writeUInt32LE(entriesCrc, 88);
-      h.writeUInt32LE(crc32(h.subarray(0, 92)), 16);
-      return h;
-    };
-    const primary = header(1, lastLba, 2);
-    if (o.breakPrimaryGpt) primary[16] ^= 0xff;
-    writeSync(fd, primary, 0, SECTOR, SECTOR);
-    writeSync(fd, entries, 0, entries.length, 2 * SECTOR);
-    writeSync(fd, entries, 0, entries.length, (lastLba - 32) * SECTOR);
-    writeSync(fd, header(lastLba, 1, lastLba - 32), 0, SECTOR, lastLba * SECTOR);
+    for (const [at, bytes] of gptSectors(total, SECTOR, [[START_LBA, partSectors, typeof o.type === 'string' ? o.type : VMFS_GPT_TYPE]], { breakPrimary: o.breakPrimaryGpt })) {
+      writeSync(fd, bytes, 0, bytes.length, at);
+    }
   } finally {
     closeSync(fd);
   }
