@@ -55,6 +55,9 @@ class VmdkChain implements VmdkDisk {
 
   private async fill(buf: Uint8Array, offset: number, depth: number): Promise<void> {
     const layer = this.stack[depth]!;
+    // The last layer has nothing to fall through to; when its extents zero-fill what they do not
+    // hold, one read covers the range and can join grains that holes separate.
+    if (depth + 1 >= this.stack.length && layer.zeroFills) return layer.read(buf, offset);
     const runs = await layer.map(offset, buf.length);
     for (let i = 0; i < runs.length; ) {
       const r = runs[i]!;

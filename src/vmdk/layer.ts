@@ -21,8 +21,13 @@ export interface LayerRunIn extends LayerRun {
   file: string;
 }
 
+/** Extent formats whose read() fills unallocated ranges with zeros (beyond the LayerExtent contract). */
+const ZERO_FILLING = new Set(['sparse', 'stream', 'flat', 'zero']);
+
 export class Layer {
   readonly size: number;
+  /** Every extent zero-fills what it does not hold: read() may be given any range. */
+  readonly zeroFills: boolean;
   private readonly starts: number[] = [];
 
   constructor(
@@ -40,6 +45,7 @@ export class Layer {
       pos += e.size;
     }
     this.size = pos;
+    this.zeroFills = extents.every((e) => ZERO_FILLING.has(e.format));
   }
 
   /** Visit the extents covering [offset, offset+length): (extent, offset in extent, length, offset relative to `offset`). */

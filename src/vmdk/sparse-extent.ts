@@ -51,6 +51,7 @@ export class SparseExtent implements LayerExtent {
   private readonly gtCache = new Lru<number, Uint32Array>(4096);
   private readonly grainCache = new Lru<number, Buffer>(64);
   private gd = new Uint32Array(0);
+  private readonly scratch: Buffer[] = [];
   private gdAt = 0;
   /** Upper bound of one compressed grain record (header + worst-case deflate expansion). */
   private readonly maxRecord: number;
@@ -201,18 +202,19 @@ export class SparseExtent implements LayerExtent {
   async read(buf: Uint8Array, offset: number): Promise<void> {
     const len = Math.min(buf.length, Math.max(0, this.size - offset));
     const compressed: Slot[] = [];
-    // Uncompressed grains adjacent both in the file and in `buf` become one read.
-    const reads: Promise<number>[] = [];
-    let start = 0;
+    // Uncompressed grains that follow each other in the file become one read, even when holes
+    // separate them in `buf` (zero grains are not stored): fewer, larger reads.
+    const reads: Promise<unknown>[] = [];
     let fileStart = 0;
     let n = 0;
+    let pieces: number[] = []; // [bufPos, length] pairs, in file order
     const flush = () => {
-      if (n > 0) {
-        const r = this.dev.read(buf.subarray(start, start + n), fileStart);
-        r.catch(() => {}); // observed by Promise.all below; never an unhandled rejection if the walk throws first
-        reads.push(r);
-      }
+      if (n === 0) return;
+      const r = this.readScattered(buf, fileStart, n, pieces);
+      r.catch(() => {}); // observed by Promise.all below; never an unhandled rejection if the walk throws first
+      reads.push(r);
       n = 0;
+      pieces = [];
     };
     await this.walk(offset, len, (s) => {
       if (this.state(s.gte) !== 'data') {
@@ -225,18 +227,37 @@ export class SparseExtent implements LayerExtent {
       }
       this.checkGrain(s, s.within + s.len);
       const fo = s.gte * SECTOR + s.within;
-      if (n > 0 && start + n === s.pos && fileStart + n === fo) {
-        n += s.len;
-        return;
+      if (n === 0 || fileStart + n !== fo || n + s.len > MAX_CHUNK) {
+        flush();
+        fileStart = fo;
       }
-      flush();
-      start = s.pos;
-      fileStart = fo;
-      n = s.len;
+      const last = pieces.length - 2;
+      if (last >= 0 && pieces[last]! + pieces[last + 1]! === s.pos) pieces[last + 1] = pieces[last + 1]! + s.len;
+      else pieces.push(s.pos, s.len);
+      n += s.len;
     });
     flush();
     await Promise.all(reads);
     if (compressed.length) await this.readCompressed(buf, compressed);
+  }
+
+  /** Read [fileStart, fileStart+n) and place its pieces in `buf`: straight in when it is one piece. */
+  private async readScattered(buf: Uint8Array, fileStart: number, n: number, pieces: number[]): Promise<void> {
+    if (pieces.length === 2) {
+      await this.dev.read(buf.subarray(pieces[0]!, pieces[0]! + n), fileStart);
+      return;
+    }
+    // Scratch buffers are reused: a fresh multi-MiB allocation per read costs page faults and GC.
+    const tmp = this.scratch.pop() ?? Buffer.allocUnsafe(MAX_CHUNK);
+    try {
+      await this.dev.read(tmp.subarray(0, n), fileStart);
+      for (let i = 0, at = 0; i < pieces.length; i += 2) {
+        buf.set(tmp.subarray(at, at + pieces[i + 1]!), pieces[i]!);
+        at += pieces[i + 1]!;
+      }
+    } finally {
+      if (this.scratch.length < 4) this.scratch.push(tmp);
+    }
   }
 
   private async readCompressed(buf: Uint8Array, slots: Slot[]): Promise<void> {
