@@ -146,7 +146,7 @@ describe('a branched snapshot tree (revert to the first snapshot, then snapshot 
       '      `-- B  [uid 3]',
       '              disk scsi0:0: W-000002.vmdk',
       '          `-- You are here (current state)',
-      'Disk scsi0:0 "W"  1048576 bytes',
+      'Disk scsi0:0 "W"  1048576 bytes  (vmfsSparse)',
     ]);
   });
 });
@@ -180,7 +180,7 @@ describe('a VM folder with two snapshots', () => {
         '              state VM-Snapshot2.vmsn',
         '              disk scsi0:0: VM-000001.vmdk',
         '          `-- You are here (current state)',
-        'Disk scsi0:0 "VM"  41943040 bytes',
+        'Disk scsi0:0 "VM"  41943040 bytes  (vmfsSparse)',
         '  chain: VM-000002.vmdk -> VM-000001.vmdk -> VM.vmdk',
         '  current        VM/VM-000002.vmdk',
         '  After update   VM/VM-000001.vmdk  2024-03-06T08:00:01.000Z',

@@ -35,8 +35,8 @@ export function renderInventory(vms: VmInventory[], fa: FolderAccess): string {
     }
     for (const d of vm.disks) {
       const chain = d.chain.map((l) => path.posix.basename(l.path)).join(' -> ');
-      const size = d.chain[0]?.size;
-      out.push(`Disk ${d.node ? d.node + ' ' : ''}${JSON.stringify(d.disk)}${size !== undefined ? `  ${size} bytes` : ''}`);
+      const top = d.chain[0];
+      out.push(`Disk ${d.node ? d.node + ' ' : ''}${JSON.stringify(d.disk)}${top ? `  ${top.size} bytes  (${top.createType || 'no createType'})` : ''}`);
       out.push(`  chain: ${chain || '(unreadable)'}${d.problem ? `  [broken: ${d.problem}]` : ''}`);
       const w = Math.max(...d.states.map((s) => s.state.length), 5);
       for (const s of d.states) {

@@ -76,6 +76,7 @@ function vmJson(vm: VmInventory, fa: FolderAccess): Record<string, unknown> {
 export async function snapshotsReport(addr: string, opts: OpenOptions = {}): Promise<SnapshotsReport> {
   const f = await folderFor(addr, opts);
   try {
+    await f.fa.list(f.root); // a missing or unreadable folder is that error, not "no VM here"
     const vms = await inventory(f.fa, f.root);
     if (!vms.length) throw new VmfskitError('NOT_FOUND', 'no VM here: no .vmx and no VMDK descriptor in this folder or the folders below it', { file: f.fa.display(f.root) });
     return { text: renderInventory(vms, f.fa), json: { address: addr, vms: vms.map((vm) => vmJson(vm, f.fa)) }, close: f.close };
