@@ -7,7 +7,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readSync, rmSync } from 'node:fs';
+import { closeSync, openSync, readSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT, SHARED_CORPUS, hasSharedCorpus, scratch } from './helpers/paths.js';
 import { gunzipCached } from './helpers/gunzip-cache.js';
@@ -277,5 +277,43 @@ describe.runIf(hasSharedCorpus())('vmfs5 builder against the real ESXi sample (e
     }
     // Resident data (file4) is stored in the FD exactly as ESXi stores it.
     expect(region(ours, DEV + 0x420000 + 12 * 2048 + 1024, 1024)).toBe(region(esxi, DEV + 0x420000 + 12 * 2048 + 1024, 1024));
+  });
+});
+
+describe('vmfs5 builder API', () => {
+  const base = { label: 'api', createTime: 1_700_000_000, uuidSeed: 9 } as const;
+
+  it('a file whose content is a host file (the way delta chains are put on a volume) reads back byte for byte; sparse leaves zero blocks as holes', async () => {
+    const host = path.join(dir, 'host-content.bin');
+    const data = Buffer.alloc(3 << 20);
+    for (let i = 0; i < data.length; i += 4096) data.writeUInt32LE(i ^ 0x5a5a5a5a, i + 1024);
+    data.fill(0, 1 << 20, 2 << 20);
+    writeFileSync(host, data);
+    const spec = { ...base, root: [{ type: 'file' as const, name: 'base-flat.vmdk', provisioning: 'sparse' as const, content: { kind: 'file' as const, path: host } }] };
+    const out = await builder.buildVmfs5(spec, path.join(dir, 'api-host.img'));
+    const f = out.files.find((x) => x.path === '/base-flat.vmdk')!;
+    expect({ blocks: f.blocks, sha256: f.sha256() }).toEqual({ blocks: 2, sha256: sha256(data) });
+    expect(builder.datastorePath(spec)).toBe(`/vmfs/volumes/${out.fsUuid}`);
+    const vol = await openVolume(out.images[0]!.path);
+    try {
+      const dev = await vol.openFile('/base-flat.vmdk');
+      expect(sha256(await readAll(dev, 0, dev.size))).toBe(sha256(data));
+      expect((await dev.map(0, dev.size)).filter((r) => r.kind === 'zero').map((r) => [r.offset, r.length])).toEqual([[1 << 20, 1 << 20]]);
+      await dev.close();
+    } finally {
+      await vol.close();
+    }
+  });
+
+  it.each([
+    ['a 128-byte name', { type: 'file', name: 'n'.repeat(128) }, /invalid VMFS name/],
+    ['a name with "/"', { type: 'file', name: 'a/b' }, /invalid VMFS name/],
+    ['more data than the volume holds', { type: 'file', name: 'big', size: 300 << 20, provisioning: 'thick' }, /needs \d+ blocks of 1 MiB but has 256: add PEs/],
+    ['resident data above 1 KiB', { type: 'file', name: 'r', addressing: 'resident', content: { kind: 'zeros', length: 1025 } }, /do not fit in the FD/],
+    ['a size below the data', { type: 'file', name: 's', size: 10, content: { kind: 'zeros', length: 11 } }, /below the end of its data/],
+  ] as const)('refuses %s, and leaves no output file', async (_what, node, message) => {
+    const out = path.join(dir, 'refused.img');
+    await expect(builder.buildVmfs5({ ...base, root: [node as never] }, out)).rejects.toThrow(message);
+    expect(readdirSync(dir).filter((n) => n.startsWith('refused'))).toEqual([]);
   });
 });

@@ -6,13 +6,13 @@
  * from block 4, then the root directory, .fbb, .pbc, .sbc, .pb2, .sdd, then
  * user data in creation order.
  */
-import { openContent, type Piece } from './content.js';
+import { openContent, readPieces, type Piece } from './content.js';
 import { DIR_ENTRY_SIZE } from './structs.js';
 import {
   FD_ADDRS, FD_TYPE, FILE_BLOCK, MiB, PB_ADDRS, RESIDENT_MAX, RESOURCES, SUB_BLOCK, VH_BLOCKS, ZLA,
   fdAddress, resourceFileLength,
 } from './geometry.js';
-import type { Addressing, TreeNode, VolumeSpec } from './spec.js';
+import type { Addressing, Provisioning, TreeNode, VolumeSpec } from './spec.js';
 
 export type Kind = 'resident' | 'subblock' | 'block';
 
@@ -106,14 +106,22 @@ function blankNode(path: string, name: string, typeCode: number, fdIndex: number
 }
 
 /** Block indices a file owns, and which are TBZ. */
-function fileBlocks(size: number, pieces: Piece[], provisioning: 'thin' | 'thick' | 'lazy'): Array<{ index: number; tbz: boolean }> {
+function fileBlocks(size: number, pieces: Piece[], provisioning: Provisioning): Array<{ index: number; tbz: boolean }> {
   const n = Math.ceil(size / FILE_BLOCK);
   const withData = new Set<number>();
   for (const p of pieces) {
     const last = Math.ceil((p.offset + p.source.length) / FILE_BLOCK);
     for (let b = Math.floor(p.offset / FILE_BLOCK); b < last; b++) withData.add(b);
   }
-  if (provisioning === 'thin') return [...withData].sort((a, b) => a - b).map((index) => ({ index, tbz: false }));
+  if (provisioning === 'sparse') {
+    const buf = Buffer.alloc(FILE_BLOCK);
+    const zero = Buffer.alloc(FILE_BLOCK);
+    for (const b of withData) {
+      readPieces(pieces, buf, b * FILE_BLOCK);
+      if (buf.equals(zero)) withData.delete(b);
+    }
+  }
+  if (provisioning === 'thin' || provisioning === 'sparse') return [...withData].sort((a, b) => a - b).map((index) => ({ index, tbz: false }));
   if (n > 1 << 20) throw new Error(`thick/lazy file of ${n} blocks: too big for a test volume`);
   return Array.from({ length: n }, (_, index) => ({ index, tbz: provisioning === 'lazy' && !withData.has(index) }));
 }
@@ -237,7 +245,7 @@ export function planVolume(spec: VolumeSpec): Plan {
   return { spec, nodes, root, volumeBlocks, system, counts, usedBlocks: next };
 }
 
-function assignAddressing(n: PlannedNode, mode: Addressing, provisioning: 'thin' | 'thick' | 'lazy'): void {
+function assignAddressing(n: PlannedNode, mode: Addressing, provisioning: Provisioning): void {
   switch (mode) {
     case 'resident':
       if (n.size > RESIDENT_MAX) throw new Error(`${n.path}: ${n.size} bytes do not fit in the FD (max ${RESIDENT_MAX})`);

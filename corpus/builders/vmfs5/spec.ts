@@ -15,6 +15,8 @@ export interface NodeBase {
 }
 
 /** 'pb2': single indirect through pointer blocks in .pb2.sf (ZLA 5), never chosen automatically. */
+export type Provisioning = 'thin' | 'thick' | 'lazy' | 'sparse';
+
 export type Addressing = 'resident' | 'subblock' | 'direct' | 'indirect' | 'pb2' | 'double';
 
 export interface FileNode extends NodeBase {
@@ -30,8 +32,10 @@ export interface FileNode extends NodeBase {
    * allocated, the rest are holes. thick: every block allocated and written
    * (eager-zeroed). lazy: every block allocated, blocks with no piece are
    * to-be-zeroed (TBZ) and hold stale bytes on disk that must read as zeros.
+   * sparse: thin, and blocks whose bytes are all zero are holes too (a thin
+   * disk imported with vmkfstools skips them; use it for host-file content).
    */
-  provisioning?: 'thin' | 'thick' | 'lazy';
+  provisioning?: Provisioning;
   /** Force an addressing mode; default: what ESXi picks for the size. */
   addressing?: Addressing;
 }

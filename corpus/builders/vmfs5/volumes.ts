@@ -98,6 +98,11 @@ function shapes(): TreeNode[] {
         },
         { type: 'file', name: 'forced-indirect-small', mtime: T0 + 211, addressing: 'indirect', content: pattern(38, 2 * MiB + 3) },
         { type: 'file', name: 'pb2-indirect', mtime: T0 + 214, addressing: 'pb2', size: 5 * MiB, pieces: [{ offset: 0, content: pattern(39, 1000) }, { offset: 4 * MiB + 1, content: pattern(40, 70000) }] },
+        {
+          // 'sparse': the two zero MiB at the start are left as holes, only block 2 is allocated.
+          type: 'file', name: 'sparse-zero-blocks', mtime: T0 + 215, size: 4 * MiB, provisioning: 'sparse',
+          pieces: [{ offset: 0, content: { kind: 'zeros', length: 2 * MiB } }, { offset: 2 * MiB, content: pattern(44, MiB) }],
+        },
         { type: 'symlink', name: 'link-to-direct', mtime: T0 + 212, target: 'direct-8193' },
         { type: 'symlink', name: 'dangling', mtime: T0 + 213, target: '../nowhere/at-all' },
       ],
