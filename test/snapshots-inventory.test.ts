@@ -82,6 +82,12 @@ describe('.vmx / .vmsd parsing', () => {
       [1, undefined, 'a "quoted" name', 'W-Snapshot1.vmsn', 'scsi0:0=W.vmdk'],
       [3, 1, 'second', undefined, 'scsi0:0=W-000001.vmdk,scsi0:1=W_1.vmdk'],
     ]);
+    expect(v.warnings).toEqual([]);
+    const flagged = vmsdInfo(parseConfig('snapshot.needConsolidate = "TRUE"\nsnapshot.numSnapshots = "1"\n'), 'X.vmsd');
+    expect(flagged.warnings).toEqual([
+      'snapshot.needConsolidate is TRUE: ESXi flagged leftover deltas that the snapshot tree no longer lists',
+      'snapshot.numSnapshots says 1, 0 snapshot entries found',
+    ]);
   });
 
   it('lists present hard disks of a .vmx, not CD-ROMs or absent devices', () => {

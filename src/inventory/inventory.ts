@@ -146,6 +146,7 @@ async function inventoryFolder(cache: FolderCache, dir: string): Promise<VmInven
         const info = vmsdInfo(await readConfig(cache, vmsd), fa.display(vmsd));
         snaps = info.snapshots;
         currentUid = info.current;
+        warnings.push(...info.warnings.map((w) => `${fa.display(vmsd!)}: ${w}`));
       } catch (e) {
         warnings.push(`${fa.display(vmsd)}: ${(e as Error).message}`);
       }

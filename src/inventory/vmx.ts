@@ -73,6 +73,8 @@ export interface VmsdSnapshot {
 export interface VmsdInfo {
   current?: number;
   snapshots: VmsdSnapshot[];
+  /** Things an examiner should know: consolidation pending, count mismatch. */
+  warnings: string[];
 }
 
 /** Microseconds since the epoch from the two signed 32-bit halves VMware writes. */
@@ -116,5 +118,9 @@ export function vmsdInfo(cfg: ConfigMap, file: string): VmsdInfo {
       disks,
     });
   }
-  return { current: int(cfg.get('snapshot.current')), snapshots: snaps };
+  const warnings: string[] = [];
+  if ((cfg.get('snapshot.needconsolidate') ?? '').toLowerCase() === 'true') warnings.push('snapshot.needConsolidate is TRUE: ESXi flagged leftover deltas that the snapshot tree no longer lists');
+  const declared = int(cfg.get('snapshot.numsnapshots'));
+  if (declared !== undefined && declared !== snaps.length) warnings.push(`snapshot.numSnapshots says ${declared}, ${snaps.length} snapshot entries found`);
+  return { current: int(cfg.get('snapshot.current')), snapshots: snaps, warnings };
 }
