@@ -104,3 +104,17 @@ describe.each([1, 2, 3])('MultiHash with %i thread(s)', (threads) => {
     expect(total.md5).toBe(createHash('md5').update(buf).digest('hex'));
   });
 });
+
+describe('MultiHash zero runs larger than one worker piece (256 MiB)', () => {
+  it('updateZeros(257 MiB + 3) in worker lanes equals hashing the zeros', async () => {
+    const len = (257 << 20) + 3;
+    const mh = await MultiHash.create(['sha1', 'xxh64'], { threads: 2 });
+    await mh.update(Buffer.from('head'));
+    await mh.updateZeros(len);
+    await mh.update(Buffer.from('tail'));
+    const got = await mh.digest();
+    await mh.close();
+    // Recorded: { printf head; head -c $((257*1048576+3)) /dev/zero; printf tail; } | sha1sum / xxhsum -H1 -
+    expect(got).toEqual({ sha1: '7f4496c388fba95f8eed26fab9f3d5a948a65f90', xxh64: 'bc9c817e703b41b9' });
+  });
+});

@@ -22,6 +22,7 @@ export type ToWorker =
 
 export type FromWorker =
   | { t: 'done'; slot: number }
+  | { t: 'zdone' }
   | { t: 'digests'; digests: Record<string, string> }
   | { t: 'error'; message: string };
 
@@ -39,6 +40,7 @@ port.on('message', (m: ToWorker) => {
         break;
       case 'zeros':
         lane.updateZeros(m.length);
+        port.postMessage({ t: 'zdone' } satisfies FromWorker);
         break;
       case 'window':
         port.postMessage({ t: 'digests', digests: lane.windowDigest() } satisfies FromWorker);

@@ -140,6 +140,7 @@ class InThread implements Backend {
 /** Slots of the shared ring: enough to keep both workers busy while the reader fills the next one. */
 const SLOT_SIZE = 4 << 20;
 const SLOTS = 4;
+const ZERO_PIECE = 256 << 20;
 
 /** The compiled worker; under vitest (sources run as .ts) the build in dist/ is used. */
 function workerUrl(): URL {
@@ -163,6 +164,8 @@ class WorkerBackend implements Backend {
   private readonly busy: number[] = new Array(SLOTS).fill(0);
   private slot = 0;
   private fill = 0;
+  /** Workers still hashing the current run of zeros. */
+  private zerosBusy = 0;
   private slotFreed: (() => void) | undefined;
   private failure: Error | undefined;
   private referenced = false;
@@ -196,15 +199,16 @@ class WorkerBackend implements Backend {
    * pending digest must not let the process exit early.
    */
   private updateRef(): void {
-    const pending = this.busy.some((b) => b > 0) || this.lanes.some((l) => l.replies.length > 0);
+    const pending = this.zerosBusy > 0 || this.busy.some((b) => b > 0) || this.lanes.some((l) => l.replies.length > 0);
     if (pending === this.referenced) return;
     this.referenced = pending;
     for (const l of this.lanes) pending ? l.worker.ref() : l.worker.unref();
   }
 
   private onMessage(l: LaneWorker, m: FromWorker): void {
-    if (m.t === 'done') {
-      this.busy[m.slot]!--;
+    if (m.t === 'done' || m.t === 'zdone') {
+      if (m.t === 'done') this.busy[m.slot]!--;
+      else this.zerosBusy--;
       const wake = this.slotFreed;
       this.slotFreed = undefined;
       wake?.();
@@ -229,9 +233,9 @@ class WorkerBackend implements Backend {
     for (const l of this.lanes) l.worker.postMessage(m);
   }
 
-  /** Wait until the current slot is released by every worker. */
-  private async slotReady(): Promise<void> {
-    while (this.busy[this.slot]! > 0) {
+  /** Wait until `busy()` is false (woken by every reply from a worker). */
+  private async until(busy: () => boolean): Promise<void> {
+    while (busy()) {
       this.check();
       await new Promise<void>((r) => (this.slotFreed = r));
     }
@@ -251,7 +255,7 @@ class WorkerBackend implements Backend {
   async update(chunk: Uint8Array): Promise<void> {
     let pos = 0;
     while (pos < chunk.length) {
-      if (this.fill === 0) await this.slotReady();
+      if (this.fill === 0) await this.until(() => this.busy[this.slot]! > 0);
       const n = Math.min(SLOT_SIZE - this.fill, chunk.length - pos);
       this.ring.set(chunk.subarray(pos, pos + n), this.slot * SLOT_SIZE + this.fill);
       this.fill += n;
@@ -260,10 +264,19 @@ class WorkerBackend implements Backend {
     }
   }
 
+  /**
+   * Zeros go out in pieces, one piece at a time: the caller (and its
+   * progress display) stays at most one piece ahead of the workers.
+   */
   async updateZeros(length: number): Promise<void> {
     this.check();
     this.flush();
-    this.post({ t: 'zeros', length });
+    for (let left = length; left > 0; left -= ZERO_PIECE) {
+      await this.until(() => this.zerosBusy > 0);
+      this.zerosBusy = this.lanes.length;
+      this.post({ t: 'zeros', length: Math.min(left, ZERO_PIECE) });
+      this.updateRef();
+    }
   }
 
   private request(t: 'window' | 'digest'): Promise<Digests> {
