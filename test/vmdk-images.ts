@@ -5,6 +5,7 @@
  * embedded descriptor at 1–20, GD at 21, GTs from 22, grains from overHead.
  */
 import { createHash } from 'node:crypto';
+import zlib from 'node:zlib';
 
 export const SECTOR = 512;
 
@@ -116,4 +117,97 @@ export function buildSparse(spec: SparseSpec = {}): Built {
 
 export function sha256(b: Uint8Array): string {
   return createHash('sha256').update(b).digest('hex');
+}
+
+export interface StreamSpec {
+  capacity?: number;
+  name?: string;
+  grains: Map<number, Buffer>;
+  /** VMware export layout: header gdOffset = -1, GT/GD after the grains behind markers, footer, EOS. */
+  footer?: boolean;
+  /** Write this LBA (sectors) into the marker of grain `badLbaGrain`. */
+  badLbaGrain?: number;
+}
+
+/** A stream-optimized file (vmdk-format §4), grain size 128, 512 GTEs, grains deflated with zlib. */
+export function buildStream(spec: StreamSpec): Built {
+  const capacity = spec.capacity ?? 4096;
+  const grainSize = 128;
+  const grainBytes = grainSize * SECTOR;
+  const nGrains = Math.ceil(capacity / grainSize);
+  const nGts = Math.ceil(nGrains / 512);
+  const parts: Buffer[] = [];
+  const header = Buffer.alloc(SECTOR);
+  header.write('KDMV', 0, 'latin1');
+  header.writeUInt32LE(3, 4);
+  header.writeUInt32LE(0x30001, 8);
+  header.writeBigUInt64LE(BigInt(capacity), 12);
+  header.writeBigUInt64LE(BigInt(grainSize), 20);
+  header.writeBigUInt64LE(1n, 28);
+  header.writeBigUInt64LE(20n, 36);
+  header.writeUInt32LE(512, 44);
+  header.writeBigUInt64LE(128n, 64);
+  header.set([0x0a, 0x20, 0x0d, 0x0a], 73);
+  header.writeUInt16LE(1, 77);
+  const desc = Buffer.alloc(20 * SECTOR);
+  desc.write(descriptorText({ name: spec.name ?? 'stream.vmdk', sectors: capacity, createType: 'streamOptimized' }).replace('RW ', 'RDONLY '), 'utf8');
+  const gd = Buffer.alloc(Math.ceil((nGts * 4) / SECTOR) * SECTOR);
+  const gts = Buffer.alloc(nGts * 4 * SECTOR);
+  const front = !spec.footer;
+  // Front layout: GD at 21, GTs from 22; grains from 128 either way.
+  let sector = 128;
+  const grainRecords: Buffer[] = [];
+  const raw = Buffer.alloc(capacity * SECTOR);
+  for (const [i, data] of [...spec.grains.entries()].sort((a, b) => a[0] - b[0])) {
+    const plain = Buffer.alloc(Math.min(grainBytes, raw.length - i * grainBytes));
+    data.copy(plain, 0, 0, plain.length);
+    plain.copy(raw, i * grainBytes);
+    const z = zlib.deflateSync(plain);
+    const rec = Buffer.alloc(Math.ceil((12 + z.length) / SECTOR) * SECTOR);
+    rec.writeBigUInt64LE(BigInt(i === spec.badLbaGrain ? 999 * grainSize : i * grainSize), 0);
+    rec.writeUInt32LE(z.length, 8);
+    z.copy(rec, 12);
+    gts.writeUInt32LE(sector, i * 4);
+    grainRecords.push(rec);
+    sector += rec.length / SECTOR;
+  }
+  const marker = (val: number, type: number) => {
+    const m = Buffer.alloc(SECTOR);
+    m.writeBigUInt64LE(BigInt(val), 0);
+    m.writeUInt32LE(type, 12);
+    return m;
+  };
+  let gdSector: number;
+  const tail: Buffer[] = [];
+  if (front) {
+    gdSector = 21;
+    for (let t = 0; t < nGts; t++) gd.writeUInt32LE(22 + t * 4, t * 4);
+  } else {
+    for (let t = 0; t < nGts; t++) {
+      tail.push(marker(4, 1), gts.subarray(t * 2048, (t + 1) * 2048));
+      gd.writeUInt32LE(sector + 1, t * 4);
+      sector += 5;
+    }
+    tail.push(marker(gd.length / SECTOR, 2), gd);
+    gdSector = sector + 1;
+    sector += 1 + gd.length / SECTOR;
+    const foot = Buffer.from(header);
+    foot.writeBigUInt64LE(BigInt(gdSector), 56);
+    tail.push(marker(1, 3), foot, Buffer.alloc(SECTOR));
+    header.writeBigUInt64LE(0xffffffffffffffffn, 56);
+  }
+  if (front) header.writeBigUInt64LE(BigInt(gdSector), 56);
+  parts.push(header, desc);
+  if (front) {
+    const meta = Buffer.alloc((128 - 21) * SECTOR);
+    gd.copy(meta, 0);
+    gts.copy(meta, SECTOR);
+    parts.push(meta);
+  } else {
+    parts.push(Buffer.alloc((128 - 21) * SECTOR));
+  }
+  parts.push(...grainRecords, ...tail, ...(front ? [Buffer.alloc(SECTOR)] : []));
+  const file = Buffer.concat(parts);
+  const gtBase = front ? 22 * SECTOR : -1;
+  return { file, raw, gdOffset: gdSector * SECTOR, gtOffset: gtBase, gteAt: (i) => gtBase + i * 4 };
 }
