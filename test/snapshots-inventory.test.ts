@@ -85,7 +85,7 @@ describe('.vmx / .vmsd parsing', () => {
     expect(v.warnings).toEqual([]);
     const flagged = vmsdInfo(parseConfig('snapshot.needConsolidate = "TRUE"\nsnapshot.numSnapshots = "1"\n'), 'X.vmsd');
     expect(flagged.warnings).toEqual([
-      'snapshot.needConsolidate is TRUE: ESXi flagged leftover deltas that the snapshot tree no longer lists',
+      'snapshot.needConsolidate is TRUE: the disks need consolidation (deltas may exist that the snapshot tree does not list)',
       'snapshot.numSnapshots says 1, 0 snapshot entries found',
     ]);
   });

@@ -119,7 +119,7 @@ export function vmsdInfo(cfg: ConfigMap, file: string): VmsdInfo {
     });
   }
   const warnings: string[] = [];
-  if ((cfg.get('snapshot.needconsolidate') ?? '').toLowerCase() === 'true') warnings.push('snapshot.needConsolidate is TRUE: ESXi flagged leftover deltas that the snapshot tree no longer lists');
+  if ((cfg.get('snapshot.needconsolidate') ?? '').toLowerCase() === 'true') warnings.push('snapshot.needConsolidate is TRUE: the disks need consolidation (deltas may exist that the snapshot tree does not list)');
   const declared = int(cfg.get('snapshot.numsnapshots'));
   if (declared !== undefined && declared !== snaps.length) warnings.push(`snapshot.numSnapshots says ${declared}, ${snaps.length} snapshot entries found`);
   return { current: int(cfg.get('snapshot.current')), snapshots: snaps, warnings };
