@@ -20,6 +20,8 @@ export interface DirEntry {
   name: string;
   /** Byte offset of the entry in the directory file. */
   offset: number;
+  /** Volume offset of the entry (filled in by the volume; for error messages). */
+  volumeOffset: number;
 }
 
 /** Check a directory's length before reading it. */
@@ -34,7 +36,7 @@ export function parseDirectory(buf: Buffer): DirEntry[] {
   for (let off = 0; off + DIR_ENTRY_SIZE <= buf.length; off += DIR_ENTRY_SIZE) {
     const e = decode(DIR_ENTRY, buf, off);
     if (e.fdAddress === 0) continue;
-    out.push({ ...e, offset: off });
+    out.push({ ...e, offset: off, volumeOffset: 0 });
   }
   return out;
 }

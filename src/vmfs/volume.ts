@@ -11,7 +11,7 @@ import { findVmfsPartition, type Layout } from '../partition/index.js';
 import { ADDR, addrType, clusterResource, fdClusterResource, hex } from './address.js';
 import { displayVersion, readDescriptor, type FsDescriptor } from './descriptor.js';
 import { checkDirSize, parseDirectory, type DirEntry } from './directory.js';
-import { FD_SIZE, FD_TYPE, parseFd, ZLA, ZLA_NAMES, type Fd } from './fd.js';
+import { FD_DATA, FD_SIZE, FD_TYPE, parseFd, ZLA, ZLA_NAMES, type Fd } from './fd.js';
 import { PB_ENTRIES, VmfsFile, type FileContext } from './file.js';
 import type { VmfsFileType, VmfsOpenOptions, VmfsStat, VmfsVolume } from './index.js';
 import { assembleVolume, readLvmDevice, type LogicalVolume, type LvmDevice } from './lvm.js';
@@ -197,7 +197,18 @@ export class Vmfs implements VmfsVolume, FileContext {
       const file = this.fileOf(dir, p);
       const buf = Buffer.alloc(dir.length);
       await file.read(buf, 0);
-      return parseDirectory(buf);
+      const entries = parseDirectory(buf);
+      // Where each entry sits on disk, for error messages: one block lookup per directory block.
+      const blockStart = new Map<number, number>();
+      for (const e of entries) {
+        const n = Math.floor(e.offset / file.unit);
+        if (!blockStart.has(n)) {
+          const at = await file.volumeOffsetOf(n * file.unit);
+          blockStart.set(n, at ?? (dir.zla === ZLA.RESIDENT ? dir.volumeOffset + FD_DATA + n * file.unit : dir.volumeOffset));
+        }
+        e.volumeOffset = blockStart.get(n)! + (e.offset - n * file.unit);
+      }
+      return entries;
     });
   }
 
@@ -225,7 +236,7 @@ export class Vmfs implements VmfsVolume, FileContext {
       }
       const e = (await this.entries(cur, here)).find((x) => x.name === name);
       if (!e) throw new VmfskitError('NOT_FOUND', `no such file or directory`, { file: this.address + joinPath(here, name) });
-      const where = this.at((await this.fileOf(cur, here).volumeOffsetOf(e.offset)) ?? cur.volumeOffset, `directory ${here} entry '${name}'`);
+      const where = this.at(e.volumeOffset, `directory ${here} entry '${name}'`);
       const fd = await this.fd(e.fdAddress, where);
       if (fd.type === FD_TYPE.SYMLINK && (todo.length > 0 || followLast)) {
         if (++links > MAX_SYMLINKS) throw new VmfskitError('CORRUPT', `more than ${MAX_SYMLINKS} symbolic links (a loop?)`, { file: this.address + p });
@@ -319,10 +330,9 @@ export class Vmfs implements VmfsVolume, FileContext {
     const r = await this.resolve(p, true);
     if (!isDir(r.fd)) throw new VmfskitError('NOT_FOUND', 'not a directory', { file: this.address + r.path });
     const out: VmfsStat[] = [];
-    const dirFile = this.fileOf(r.fd, r.path);
     for (const e of await this.entries(r.fd, r.path)) {
       if (e.name === '.' || e.name === '..') continue;
-      const where = this.at((await dirFile.volumeOffsetOf(e.offset)) ?? r.fd.volumeOffset, `directory ${r.path} entry '${e.name}'`);
+      const where = this.at(e.volumeOffset, `directory ${r.path} entry '${e.name}'`);
       const fd = await this.fd(e.fdAddress, where);
       out.push(await this.statOf(fd, joinPath(r.path, e.name)));
     }
