@@ -24,7 +24,9 @@ async function cliJson(args: string[]): Promise<any> {
 
 /**
  * `/directory` of esxi-vmfs5-small as debugvmfs 0.2.5 lists it (`TZ=UTC debugvmfs IMAGE ls -l /directory`,
- * run once here; epoch seconds converted from its UTC output with `date -u -d … +%s`).
+ * run once here; epoch seconds converted from its UTC output with `date -u -d … +%s`). debugvmfs `ls -l`
+ * prints FD +0x30 (ctime), not the mtime; on this image both are equal (`debugvmfs show inode[…]`: Modify
+ * Time = Change Time for every entry below). On toto they differ — corpus/oracles/vmfs-real.sh checks both.
  */
 const DIRECTORY = [
   { name: 'file1', mode: 0o100644, nlink: 1, uid: 0, gid: 0, size: 0, mtime: 1628667474 },
