@@ -4,8 +4,8 @@
 # VMDK, half of its grains empty). `dd bs=1M` from a separate process, the
 # competitors interleaved (A, B, A, B ...), each file's page cache dropped
 # before each run (`dd iflag=nocache count=0`), the backing image warm.
-# Needs: qemu-img, vmfs-fuse, vmdkmount, fusermount. Writes bench/results-mount.md
-# when RESULTS=1. Usage: bash bench/mount.sh [runs]
+# Needs: qemu-img, vmfs-fuse, vmdkmount, fusermount, python3. Figures: bench/results-mount.md.
+# Usage: bash bench/mount.sh [runs]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS="${1:-3}"
@@ -73,10 +73,29 @@ for r in $(seq 1 "$RUNS"); do
   all[vmdkmount]+="$(rate "$work/m-vmdkmount/vmdk1") "
 done
 
+# Small random reads (what TSK does): 20 000 random 4 KiB preads from a separate process, fresh seed per run.
+iops() {
+  python3 - "$1" "$2" <<'PY'
+import os, random, sys, time
+fd = os.open(sys.argv[1], os.O_RDONLY)
+size = os.fstat(fd).st_size
+random.seed(int(sys.argv[2]))
+offs = [random.randrange(0, size // 4096) * 4096 for _ in range(20000)]
+t = time.time()
+for o in offs:
+    os.pread(fd, 4096, o)
+print(int(20000 / (time.time() - t)))
+PY
+}
+for r in $(seq 1 "$RUNS"); do
+  all[iops-vmfskit-vmdk]+="$(iops "$work/m-vmdk-ours/sparse.raw" "$r") "
+  all[iops-vmdkmount]+="$(iops "$work/m-vmdkmount/vmdk1" "$((r + 100))") "
+done
+
 median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 best() { tr ' ' '\n' | grep -v '^$' | sort -n | tail -1; }
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-14s %-28s %8s %8s\n' mount runs median best
-for k in vmfskit-vmfs vmfs-fuse vmfskit-vmdk vmdkmount; do
-  printf '%-14s %-28s %8s %8s\n' "$k" "${all[$k]}" "$(echo "${all[$k]}" | median)" "$(echo "${all[$k]}" | best)"
+printf '%-18s %-34s %8s %8s\n' 'mount (MB/s|IOPS)' runs median best
+for k in vmfskit-vmfs vmfs-fuse vmfskit-vmdk vmdkmount iops-vmfskit-vmdk iops-vmdkmount; do
+  printf '%-18s %-34s %8s %8s\n' "$k" "${all[$k]}" "$(echo "${all[$k]}" | median)" "$(echo "${all[$k]}" | best)"
 done

@@ -365,6 +365,20 @@ describe.runIf(hasFuse())('mount errors and foreground life cycle', () => {
     expect(mountEntry(mnt)).toBeUndefined();
   });
 
+  it('without libfuse2 the mount says which packages to install, in one line, and mounts nothing', async () => {
+    // Stands in for the addon: the dynamic loader's error when libfuse.so.2 is absent (fuse-native-notes §2).
+    const fake = path.join(root, 'no-libfuse.cjs');
+    writeFileSync(fake, "throw Object.assign(new Error('libfuse.so.2: cannot open shared object file: No such file or directory'), { code: 'ERR_DLOPEN_FAILED' });\n");
+    for (const extra of [[], ['--foreground']]) {
+      const r = await runCli(['mount', ...extra, raw, mnt], { env: { VMFSKIT_FUSE_MODULE: fake } });
+      expect({ code: r.code, stderr: r.stderr }).toEqual({
+        code: 2,
+        stderr: "vmfskit: libfuse.so.2 is not installed: install the Debian packages 'fuse libfuse2' (Ubuntu 24.04: 'fuse libfuse2t64')\n",
+      });
+    }
+    expect(mountEntry(mnt)).toBeUndefined();
+  });
+
   it('--uid, --gid and --umask change what stat shows (like FUSE uid=/gid=/umask=), not the data', async () => {
     await mount(raw, mnt, ['--uid', '1234', '--gid', '55', '--umask', '077']);
     const st = await sh('stat', ['-c', '%u %g %a %s', path.join(mnt, 'disk.bin')]);

@@ -88,8 +88,9 @@ let loaded: FuseClass | null = null;
 export function loadFuse(): FuseClass {
   if (loaded) return loaded;
   const require = createRequire(import.meta.url);
+  // VMFSKIT_FUSE_MODULE lets the tests stand in a module that fails the way a missing libfuse2 does.
   try {
-    loaded = require('fuse-native');
+    loaded = require(process.env.VMFSKIT_FUSE_MODULE || 'fuse-native');
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     const why = /libfuse\.so/.test(err.message ?? '') ? 'libfuse.so.2 is not installed' : `cannot load fuse-native (${(err.message ?? String(e)).split('\n')[0]})`;

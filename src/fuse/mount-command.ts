@@ -44,6 +44,10 @@ function childArgs(a: MountCommandArgs): string[] {
 export async function mountCommand(a: MountCommandArgs, print: (text: string) => Promise<void>): Promise<number> {
   checkIds(a);
   if (!a.foreground) {
+    // Say at once when this machine cannot mount at all (loading the addon opens no FUSE handle).
+    const { loadFuse, checkDevFuse } = await import('./binding.js');
+    loadFuse();
+    await checkDevFuse();
     const { launch } = await import('./launcher.js');
     const say = (line: string) => void process.stderr.write(`vmfskit: ${line}\n`);
     const r = await launch({ mountpoint: a.mountpoint, childArgs: childArgs(a), logFile: a.log, say });
