@@ -145,6 +145,24 @@ describe('vmfskit hash', () => {
     expect(findAll(parseXml(readFileSync(out, 'utf8')), 'fileobject')).toHaveLength(1);
   });
 
+  it('one unreadable file among others: the others are hashed, one error line, exit 2, no DFXML', async () => {
+    const missing = path.join(dir, 'missing.raw');
+    const report = path.join(dir, 'partial-report.xml');
+    const r = await runCli(['hash', '-a', 'md5', '--dfxml', report, pat1, missing, sparse]);
+    expect(r.code).toBe(2);
+    expect(r.stdout.toString()).toBe(`${hex('md5', PAT1)}  ${pat1}\n${hex('md5', sparseBytes)}  ${sparse}\n`);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toEqual([`vmfskit: ${missing}: cannot open: no such file or directory`, `vmfskit: ${report}: not written: 1 object(s) could not be hashed`]);
+    expect(existsSync(report)).toBe(false);
+  });
+
+  it('--progress draws on stderr only; stdout keeps just the result', async () => {
+    const r = await runCli(['hash', '--progress', '-a', 'md5', sparse]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.toString()).toBe(`${hex('md5', sparseBytes)}  ${sparse}\n`);
+    expect(r.stderr).toMatch(/^\r.* \/ 40\.00 MiB \(/);
+  });
+
   it('bad input: one line on stderr, exit 2, nothing on stdout', async () => {
     for (const args of [
       ['hash', path.join(dir, 'nope.raw')],

@@ -12,7 +12,7 @@ import { parseAlgorithms } from './multi-hash.js';
 import { bsdLine, gnuLine } from './sum-lines.js';
 import { renderDfxml } from './dfxml.js';
 import { checkReportTarget, writeReportFile } from './report-file.js';
-import { VmfskitError } from '../errors.js';
+import { VmfskitError, isVmfskitError } from '../errors.js';
 import type { Algorithm } from './algorithms.js';
 
 export interface HashRequest {
@@ -58,9 +58,19 @@ export async function runHash(req: HashRequest): Promise<number> {
   const startTime = new Date();
   const interrupt = watchSignals(() => {});
   const results: Hashed[] = [];
+  // As md5sum: a file that cannot be read is reported and the others are still hashed.
+  const errors: { filename: string; error: string; code: number }[] = [];
   try {
     for (const address of req.addresses) {
-      const opened = await openAddress(address, { ...req.open, container: req.container });
+      let opened;
+      try {
+        opened = await openAddress(address, { ...req.open, container: req.container });
+      } catch (e) {
+        if (!isVmfskitError(e) || e.code === 'INTERRUPTED') throw e;
+        errors.push({ filename: address, error: e.message, code: e.exitCode });
+        process.stderr.write(`vmfskit: ${e.message}\n`);
+        continue;
+      }
       let progress: Progress | undefined;
       try {
         const dev = opened.device;
@@ -75,6 +85,11 @@ export async function runHash(req: HashRequest): Promise<number> {
         const h: Hashed = { address, kind: opened.kind, ...d };
         results.push(h);
         if (!req.json) await writeOut(formatText(h, algs, req.tag ?? false));
+      } catch (e) {
+        if (!isVmfskitError(e) || e.code === 'INTERRUPTED') throw e;
+        progress?.clear();
+        errors.push({ filename: address, error: e.message, code: e.exitCode });
+        process.stderr.write(`vmfskit: ${e.message}\n`);
       } finally {
         progress?.clear();
         await opened.close();
@@ -84,7 +99,9 @@ export async function runHash(req: HashRequest): Promise<number> {
     interrupt.dispose();
   }
   const endTime = new Date();
-  if (req.dfxml) {
+  // A report that silently leaves out an object would be a partial report: none is written.
+  if (req.dfxml && errors.length) process.stderr.write(`vmfskit: ${req.dfxml}: not written: ${errors.length} object(s) could not be hashed\n`);
+  else if (req.dfxml) {
     const xml = renderDfxml({
       program: 'vmfskit',
       version: VERSION,
@@ -120,7 +137,8 @@ export async function runHash(req: HashRequest): Promise<number> {
             }
           : {}),
       })),
+      ...(errors.length ? { errors: errors.map(({ filename, error }) => ({ filename, error })) } : {}),
     });
   }
-  return 0;
+  return errors.length ? Math.max(...errors.map((e) => e.code)) : 0;
 }
