@@ -151,7 +151,7 @@ describe.runIf(hasSharedCorpus())('VMFS-5 sample (esxi-vmfs5-small)', () => {
     const s = await cliJson(['stat', '--json', `${images.bare}::/directory/file5`]);
     // debugvmfs show inode["/directory/file5"]: ID 0x3400004, ZLA 1, Block count 1, Block size 1 MiB.
     expect(s['fd-address']).toBe(0x3400004);
-    expect(s.details).toMatchObject({ zla: 1, blockCount: 1, blockSize: 1048576, dataBlocks: 1, holeBlocks: 0 });
+    expect(s.details).toMatchObject({ zla: 1, 'block-count': 1, 'block-size': 1048576, 'data-blocks': 1, 'hole-blocks': 0 });
     expect([s.atime, s.mtime, s.ctime]).toEqual([1628667519, 1628667519, 1628667519]);
   });
 });
@@ -228,9 +228,9 @@ describe.runIf(hasSharedCorpus())('VMFS-3 toto (four PEs, thin, TBZ)', () => {
 
   it('stat counts holes and to-be-zeroed blocks', async () => {
     const s = await cliJson(['stat', '--json', `${img}::/zeroedthick-flat.vmdk`]);
-    expect(s.details).toMatchObject({ tbzBlocks: 199, tbzBlocksMapped: 199, dataBlocks: 1, holeBlocks: 0 });
+    expect(s.details).toMatchObject({ 'tbz-blocks': 199, 'tbz-blocks-mapped': 199, 'data-blocks': 1, 'hole-blocks': 0 });
     const t = await cliJson(['stat', '--json', `${img}::/thin-flat.vmdk`]);
-    expect(t.details).toMatchObject({ holeBlocks: 199, dataBlocks: 1, blockCount: 1 });
+    expect(t.details).toMatchObject({ 'hole-blocks': 199, 'data-blocks': 1, 'block-count': 1 });
     expect(t.allocated).toBeUndefined();
     expect(t['allocated-size']).toBe(1 << 20);
   });

@@ -48,8 +48,13 @@ export function statJson(st: VmfsStat): Record<string, unknown> {
     'ctime-utc': isoUtc(st.ctime),
     'fd-address': st.fdAddress,
     ...(st.symlinkTarget !== undefined ? { 'symlink-target': st.symlinkTarget } : {}),
-    ...(st.details ? { details: st.details } : {}),
+    ...(st.details ? { details: kebabKeys(st.details) } : {}),
   };
+}
+
+/** JSON keys as qemu-img writes them: "tbz-blocks", not "tbzBlocks". */
+function kebabKeys(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`), v]));
 }
 
 /** `stat` in human form. */
