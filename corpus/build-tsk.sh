@@ -60,9 +60,8 @@ qemu-img convert -f raw -O vmdk -o subformat=streamOptimized disk.raw tsk-stream
 for f in sparse stream; do qemu-img convert -f vmdk -O raw "tsk-$f.vmdk" "oracle-$f.raw"; done
 cmp disk.raw oracle-sparse.raw
 cmp disk.raw oracle-stream.raw
-mmls oracle-sparse.raw > mmls.txt
-fls -r -p -o $FAT_START oracle-sparse.raw > fls-fat.txt
-fls -r -p -o $EXT_START oracle-sparse.raw > fls-ext.txt
+node "$here/tsk/tsk-tools.mjs" oracle-sparse.raw $FAT_START $EXT_START > tsk-view.json
+node "$here/tsk/tsk-tools.mjs" oracle-stream.raw $FAT_START $EXT_START | cmp - tsk-view.json
 
 mkdir -p "$here/tsk"
 tar -czf "$here/tsk/tsk.tar.gz" --owner=0 --group=0 --mtime=@0 tsk-sparse.vmdk tsk-stream.vmdk
@@ -75,18 +74,7 @@ const root = process.argv[2];
 const { writeSection } = await import(`${root}/dist/corpus/builders/manifest.js`);
 const sha = (f) => createHash('sha256').update(readFileSync(f)).digest('hex');
 const file = (p) => ({ path: p, size: statSync(p).size, sha256: sha(p) });
-// mmls rows: "002:  000:000   0000002048   0000014335   0000012288   DOS FAT16 (0x06)"
-const mmls = readFileSync('mmls.txt', 'utf8').split('\n');
-const partitions = mmls
-  .map((l) => /^\d+:\s+(\S+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(.*)$/.exec(l))
-  .filter(Boolean)
-  .map((m) => ({ slot: m[1], start: Number(m[2]), end: Number(m[3]), length: Number(m[4]), description: m[5].trim() }));
-// fls -r -p rows: "r/r 4:	DOCS/REPORT.TXT" — keep type and path; inode numbers are the FS's business.
-const fls = (f) => readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => {
-  const m = /^(\S+)\s+(?:\* )?\d+(?:-\d+-\d+)?(?:\(realloc\))?:\t(.*)$/.exec(l);
-  if (!m) throw new Error(`unexpected fls line: ${l}`);
-  return `${m[1]} ${m[2]}`;
-});
+const view = JSON.parse(readFileSync('tsk-view.json', 'utf8'));
 const raw = sha('disk.raw');
 const common = { archive: 'tsk/tsk.tar.gz', files: [file('tsk-sparse.vmdk'), file('tsk-stream.vmdk')], virtualSize: statSync('disk.raw').size, sha256: raw, sha256Source: 'qemu-img convert -O raw' };
 writeSection('tsk', {
@@ -96,8 +84,8 @@ writeSection('tsk', {
     sparse: { ...common, entry: 'tsk-sparse.vmdk', createType: 'monolithicSparse' },
     stream: { ...common, entry: 'tsk-stream.vmdk', createType: 'streamOptimized' },
   },
-  mmls: { table: mmls[0], sectorSize: 512, partitions },
-  fls: { [String(process.env.FAT_START ?? 2048)]: fls('fls-fat.txt'), [String(process.env.EXT_START ?? 14336)]: fls('fls-ext.txt') },
+  mmls: view.mmls,
+  fls: view.fls,
 });
 JS
 echo "corpus/tsk: $(du -b "$here/tsk/tsk.tar.gz" | cut -f1) bytes; MANIFEST section tsk written"

@@ -6,6 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
+// @ts-expect-error plain .mjs shared with the corpus builder and the oracle check (no types)
+import { mmls, fls } from '../corpus/tsk/tsk-tools.mjs';
 import path from 'node:path';
 import { runCli } from './helpers/cli.js';
 import { scratch } from './helpers/paths.js';
@@ -24,33 +26,6 @@ function hasTsk(): boolean {
   const ok = spawnSync('mmls', ['-V']).status === 0 && spawnSync('fls', ['-V']).status === 0;
   if (!ok && process.env.CI) throw new Error('CI is set but The Sleuth Kit (mmls, fls) is not installed');
   return ok;
-}
-
-function run(cmd: string, args: string[]): string {
-  const r = spawnSync(cmd, args, { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status}: ${r.stderr}`);
-  return r.stdout;
-}
-
-function mmls(image: string): TskSection['mmls'] {
-  const lines = run('mmls', [image]).split('\n');
-  const partitions = lines
-    .map((l) => /^\d+:\s+(\S+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(.*)$/.exec(l))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => ({ slot: m[1]!, start: Number(m[2]), end: Number(m[3]), length: Number(m[4]), description: m[5]!.trim() }));
-  return { table: lines[0]!, partitions };
-}
-
-/** `fls -r -p` names with their type, without inode numbers. */
-function fls(image: string, sector: string): string[] {
-  return run('fls', ['-r', '-p', '-o', sector, image])
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => {
-      const m = /^(\S+)\s+(?:\* )?\d+(?:-\d+-\d+)?(?:\(realloc\))?:\t(.*)$/.exec(l);
-      if (!m) throw new Error(`unexpected fls line: ${l}`);
-      return `${m[1]} ${m[2]}`;
-    });
 }
 
 const section = readSection<TskSection>('tsk')!;
