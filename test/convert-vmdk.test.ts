@@ -4,9 +4,9 @@
  * "deltas" chain states, sha256 recorded from qemu-img).
  */
 import { describe, expect, it, beforeAll } from 'vitest';
-import { copyFileSync, existsSync, statSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { runCli } from './helpers/cli.js';
+import { runCli, isOneLineError } from './helpers/cli.js';
 import { SHARED_CORPUS, hasSharedCorpus, scratch } from './helpers/paths.js';
 import { gunzipCached } from './helpers/gunzip-cache.js';
 import { sha256File } from './helpers/hash.js';
@@ -129,4 +129,29 @@ describe('convert ESXi snapshot chain states (MANIFEST "deltas")', () => {
     });
   }
   it('has states', () => expect(section?.states.length ?? 0).toBeGreaterThan(0));
+});
+
+describe('convert a damaged VMDK', () => {
+  it('a truncated sparse VMDK: one-line error naming the structure, exit 3, no output and no .partial', async () => {
+    const c = await extractCase('tsk', 'sparse');
+    const dir = scratch('convert-damaged');
+    const bad = path.join(dir, 'truncated.vmdk');
+    // Cut inside the grains: the grain tables point past the new end of the file.
+    writeFileSync(bad, readFileSync(c.entry).subarray(0, 600_000));
+    const out = path.join(dir, 'out.raw');
+    const r = await runCli(['convert', bad, out]);
+    expect(r.code).toBe(3);
+    expect(isOneLineError(r.stderr)).toBe(true);
+    expect(r.stderr).toMatch(/^vmfskit: .*truncated\.vmdk: grain table \d+ entry \d+ at byte \d+ \(0x[0-9a-f]+\): .*past the end of the file/);
+    expect(existsSync(out)).toBe(false);
+    expect(existsSync(`${out}.partial`)).toBe(false);
+  });
+
+  it('-f raw reads a VMDK file as its own bytes', async () => {
+    const c = await extractCase('tsk', 'sparse');
+    const out = path.join(scratch('convert-container'), 'container.raw');
+    const r = await runCli(['convert', '-f', 'raw', c.entry, out]);
+    expect(r.code).toBe(0);
+    expect(await sha256File(out)).toBe(c.manifest.files!.find((f) => f.path === 'tsk-sparse.vmdk')!.sha256);
+  });
 });
