@@ -42,10 +42,11 @@ qio_both() { # vmdk raw cmd...
     qemu-io -f raw -c "$c" "$raw" >/dev/null
   done
 }
-# add_case NAME ARCHIVE-DIR ENTRY EXPECT-RAW SEED|- WRITER|- ABOUT [WHY]
-#   SEED: the content is exactly pattern(size, SEED); WRITER: our own writer made the file
+# add_case NAME ARCHIVE-DIR ENTRY EXPECT-RAW SEED|- WRITER|- ABOUT [WHY [REF-MAP]]
+#   SEED: the content is exactly pattern(size, SEED); WRITER: our own writer made the file;
+#   REF-MAP: qemu-img is wrong here: EXPECT-RAW and this map file decide (see builders/vmdk-record.ts)
 add_case() {
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "vmdk/$2.tar.gz" "$W/$2" "$3" "$4" "$5" "$6" "$7" "${8:--}" >>"$CASES"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "vmdk/$2.tar.gz" "$W/$2" "$3" "$4" "$5" "$6" "$7" "${8:--}" "${9:--}" >>"$CASES"
 }
 
 NOFLAT="libvmdk's vmdkmount refuses monolithicFlat (vmdk-anchors.md section 1), so libvmdkSha256 is null; qemu-img and the source bytes decide"
@@ -184,6 +185,75 @@ ddb.virtualHWVersion = "13"
 EOF
 add_case esxi-vmfs esxi-vmfs esxi.vmdk "$W/esxi-vmfs.raw" 11 - \
   "ESXi-style createType=\"vmfs\" descriptor (CID fffffffe, thin) over a flat file: RW N VMFS \"esxi-flat.vmdk\" (no offset)"
+
+# ---- renamed monolithic file: the embedded extent line names the old name ---------
+mkdir -p "$W/renamed"; pattern "$W/renamed.raw" $SIZE 14
+qimg convert -f raw -O vmdk "$W/renamed.raw" "$W/renamed/original.vmdk"
+mv "$W/renamed/original.vmdk" "$W/renamed/evidence copy.vmdk"
+add_case renamed renamed "evidence copy.vmdk" "$W/renamed.raw" 14 - \
+  "monolithicSparse renamed after creation: its embedded descriptor still says RW 10255 SPARSE \"original.vmdk\"" \
+  "libvmdk opens the file the embedded descriptor names (original.vmdk, absent) and fails, so libvmdkSha256 is null; the only extent of a monolithic file is the file itself (vmdk-format.md section 9), as qemu-img reads it"
+
+# ---- FLAT extent at a non-zero offset, flat file longer than the extent ------------
+mkdir -p "$W/flat-offset"; pattern "$W/flat-offset.raw" $SIZE 15
+{
+  yes 'not disk data: the FLAT extent starts 2048 sectors into this file' | head -c 1048576 || true
+  cat "$W/flat-offset.raw"
+  yes 'not disk data: past the end of the FLAT extent' | head -c 65536 || true
+} >"$W/flat-offset/offset-flat.vmdk"
+cat >"$W/flat-offset/offset.vmdk" <<DESC
+# Disk DescriptorFile
+version=1
+CID=0c0ffee0
+parentCID=ffffffff
+createType="twoGbMaxExtentFlat"
+
+# Extent description
+RW $((SIZE / 512)) FLAT "offset-flat.vmdk" 2048
+
+# The Disk Data Base
+#DDB
+
+ddb.virtualHWVersion = "4"
+ddb.adapterType = "ide"
+DESC
+add_case flat-offset flat-offset offset.vmdk "$W/flat-offset.raw" 15 - \
+  "one FLAT extent at sector offset 2048 of a file that also has 64 KiB after the extent (written descriptor, twoGbMaxExtentFlat so that libvmdk mounts it)" \
+  "libvmdk applies the FLAT offset as bytes, not sectors (vmdk-anchors.md section 1), so libvmdkSha256 differs; qemu-img (sectors) agrees with the format reference and the source bytes"
+
+# ---- ZERO and RDONLY extents: qemu-img drops them, the format reference decides ----
+ZX=$W/zero-extents
+mkdir -p "$ZX"; pattern "$W/zero-extents.raw" $((10351 * 512)) 16
+dd if="$W/zero-extents.raw" of="$ZX/zx-a.vmdk" bs=512 count=4096 status=none
+dd if="$W/zero-extents.raw" of="$ZX/zx-b.vmdk" bs=512 skip=6144 count=4096 status=none
+dd if="$W/zero-extents.raw" of="$ZX/zx-c.vmdk" bs=512 skip=10240 count=111 status=none
+dd if=/dev/zero of="$W/zero-extents.raw" bs=512 seek=4096 count=2048 conv=notrunc status=none
+cat >"$ZX/zx.vmdk" <<'DESC'
+# Disk DescriptorFile
+version=1
+CID=2e40e27e
+parentCID=ffffffff
+createType="monolithicFlat"
+
+# Extent description
+RW 4096 FLAT "zx-a.vmdk" 0
+RW 2048 ZERO
+RDONLY 4096 FLAT "zx-b.vmdk" 0
+RW 111 FLAT "zx-c.vmdk" 0
+
+# The Disk Data Base
+#DDB
+
+ddb.virtualHWVersion = "4"
+ddb.adapterType = "ide"
+DESC
+# extents are concatenated in file order: data 2 MiB | ZERO 1 MiB | data 2 MiB + 111 sectors
+printf '[{"start":0,"length":2097152,"zero":false,"depth":0},{"start":2097152,"length":1048576,"zero":true,"depth":0},{"start":3145728,"length":%d,"zero":false,"depth":0}]\n' \
+  $(((4096 + 111) * 512)) >"$W/zero-extents.map.json"
+add_case zero-extents zero-extents zx.vmdk "$W/zero-extents.raw" - - \
+  "monolithicFlat with a ZERO extent, an RDONLY FLAT extent and a 111-sector last extent: 10351 sectors" \
+  "qemu-img silently drops ZERO and RDONLY extent lines (vmdk-anchors.md section 1) and reads a 4207-sector disk (kept under \"qemu\"); the format reference (every extent in order; ZERO reads as zeros; RDONLY holds data) decides size, bytes and map; vmdkmount refuses mixed extent types, so libvmdkSha256 is null" \
+  "$W/zero-extents.map.json"
 
 # ---- fixed CIDs (qemu-img picks random ones), so a rebuild gives the same archives
 node "$B/fix-cids.js" "$W"

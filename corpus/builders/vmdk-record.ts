@@ -5,11 +5,14 @@
  * (corpus/oracles/vmdk.sh). Record mode is run by corpus/build-vmdk.sh after
  * it has made the images; it reads its case list (TSV, one case a line):
  *
- *   name  archive  caseDir  entry  expectRaw|-  seed|-  writer|-  about  why|-
+ *   name  archive  caseDir  entry  expectRaw|-  seed|-  writer|-  about  why|-  refMap|-
  *
  * seed: the case's content is pattern(virtualSize, seed) — tests may
  * regenerate it; writer: "vmware-stream-writer" when our own writer made
- * the file (--check then rebuilds it from the pattern and runs qemu-img on it).
+ * the file (--check then rebuilds it from the pattern and runs qemu-img on it);
+ * refMap: a JSON map file, given where qemu-img is known wrong (ZERO/RDONLY
+ * extents): expectRaw and refMap (built from the format reference) then
+ * decide virtualSize, sha256 and map, and qemu-img's view goes under "qemu".
  *
  * For each case: qemu-img info/map/convert (sha256 of the raw content),
  * vmdkinfo's media size, and every file's size and sha256. When expectRaw
@@ -21,7 +24,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -135,24 +138,33 @@ function qemuRawSha256(entryPath: string, tmp: string): string {
   return sum;
 }
 
+/** The qemu-img observations that the format reference overrides in a reference-decided case. */
+const QEMU_OVERRIDDEN = ['virtualSize', 'sha256', 'map'] as const;
+
 function recordCase(line: string, tmp: string): [string, Record<string, unknown>] {
-  const [name, archive, caseDir, entry, expectRaw, seed, writer, about, why] = line.split('\t');
-  if (!name || !archive || !caseDir || !entry || !expectRaw || !seed || !writer || !about || !why) throw new Error(`bad case line: ${line}`);
+  const [name, archive, caseDir, entry, expectRaw, seed, writer, about, why, refMap] = line.split('\t');
+  if (!name || !archive || !caseDir || !entry || !expectRaw || !seed || !writer || !about || !why || !refMap) throw new Error(`bad case line: ${line}`);
   const seen = observe(caseDir, entry, tmp);
-  if (expectRaw !== '-') {
-    const want = sha256File(expectRaw);
-    if (want !== seen.sha256) throw new Error(`case ${name}: qemu-img convert gives ${seen.sha256}, the source bytes are ${want}: rejected`);
+  const rec: Record<string, unknown> = { about, archive, entry, ...seen };
+  if (refMap === '-') {
+    // qemu-img decides; the bytes the case was built from must agree with it
+    if (expectRaw !== '-') {
+      const want = sha256File(expectRaw);
+      if (want !== seen.sha256) throw new Error(`case ${name}: qemu-img convert gives ${seen.sha256}, the source bytes are ${want}: rejected`);
+    }
+    rec.sha256Source = expectRaw === '-' ? 'qemu-img convert -O raw' : 'qemu-img convert -O raw, equal to the expected bytes built beside the image';
+  } else {
+    // qemu-img is known wrong here (why says how): the bytes built from the format reference decide; qemu's view is kept apart
+    if (expectRaw === '-' || why === '-') throw new Error(`case ${name}: a reference-decided case needs its expected bytes and a why`);
+    rec.qemu = Object.fromEntries(QEMU_OVERRIDDEN.map((k) => [k, seen[k]]));
+    rec.virtualSize = statSync(expectRaw).size;
+    rec.sha256 = sha256File(expectRaw);
+    rec.map = JSON.parse(readFileSync(refMap, 'utf8')) as unknown;
+    rec.sha256Source = 'format reference (bytes built from the extent files)';
   }
-  if (seen.libvmdkSha256 !== null && seen.libvmdkSha256 !== seen.sha256 && why === '-') {
-    throw new Error(`case ${name}: libvmdk reads ${seen.libvmdkSha256}, qemu-img ${seen.sha256}, and no "why" says which is right`);
+  if (seen.libvmdkSha256 !== null && seen.libvmdkSha256 !== rec.sha256 && why === '-') {
+    throw new Error(`case ${name}: libvmdk reads ${seen.libvmdkSha256}, expected ${String(rec.sha256)}, and no "why" says which is right`);
   }
-  const rec: Record<string, unknown> = {
-    about,
-    archive,
-    entry,
-    ...seen,
-    sha256Source: expectRaw === '-' ? 'qemu-img convert -O raw' : 'qemu-img convert -O raw, equal to the expected bytes built beside the image',
-  };
   if (seed !== '-') rec.patternSeed = Number(seed);
   if (writer !== '-') rec.writer = writer;
   if (why !== '-') rec.why = why;
@@ -191,6 +203,7 @@ interface RecordedCase {
   sha256: string;
   patternSeed?: number;
   writer?: string;
+  qemu?: Record<string, unknown>;
   [k: string]: unknown;
 }
 
@@ -223,9 +236,11 @@ export function checkAll(): number {
       mkdirSync(dir);
       execFileSync('tar', ['-xzf', path.join(CORPUS_DIR, c.archive), '-C', dir]);
       const seen = observe(dir, c.entry, tmp) as Record<string, unknown>;
+      // in a reference-decided case, qemu-img's own (wrong) view is what it must still give
+      const recorded: Record<string, unknown> = { ...c, ...(c.qemu ?? {}) };
       const problems = Object.keys(seen)
-        .filter((k) => JSON.stringify(seen[k]) !== JSON.stringify(c[k]))
-        .map((k) => `${name}: ${k}: now ${JSON.stringify(seen[k]).slice(0, 200)}, MANIFEST ${JSON.stringify(c[k]).slice(0, 200)}`);
+        .filter((k) => JSON.stringify(seen[k]) !== JSON.stringify(recorded[k]))
+        .map((k) => `${name}: ${k}: now ${JSON.stringify(seen[k]).slice(0, 200)}, MANIFEST ${JSON.stringify(recorded[k]).slice(0, 200)}`);
       problems.push(...checkWriter(name, c, tmp));
       rmSync(dir, { recursive: true, force: true });
       if (problems.length) {

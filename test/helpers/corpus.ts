@@ -50,7 +50,7 @@ export interface VmdkCase extends CorpusCase {
   virtualSize: number;
   /** sha256 of the disk's raw content. */
   sha256: string;
-  /** Who produced `sha256`: "qemu-img convert -O raw", or "pattern" (the generator's source bytes). */
+  /** Who decided `sha256`: qemu-img convert (checked against the bytes the case was built from), or the format reference. */
   sha256Source: string;
   /** `qemu-img map --output=json`, reduced to merged runs: zero = reads as zeros without data; depth = chain layer that answers (0 = top). */
   map: Array<{ start: number; length: number; zero: boolean; depth: number }>;
@@ -60,6 +60,8 @@ export interface VmdkCase extends CorpusCase {
   vmdkinfoMediaSize: number | null;
   /** sha256 of the content as libvmdk's vmdkmount reads it (top layer), or null where it refuses the image; differs from `sha256` only where `why` says libvmdk is wrong. */
   libvmdkSha256: string | null;
+  /** Only where qemu-img is known wrong and the format reference decided virtualSize/sha256/map: what qemu-img gives instead. */
+  qemu?: { virtualSize: number; sha256: string; map: VmdkCase['map'] };
   /** Where an oracle is known wrong or could not be used, and what decided instead. */
   why?: string;
 }
