@@ -10,7 +10,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { runCli } from './helpers/cli.js';
 import { BIN, scratch } from './helpers/paths.js';
-import { buildSparse, buildStream, descriptorText, pattern, sha256 } from './vmdk-images.js';
+import { buildSparse, buildStream, descriptorText, expectUnchanged, freeze, pattern, sha256 } from './vmdk-images.js';
 
 const G = 65536;
 const grains = (ids: number[], salt = 0) => new Map(ids.map((i) => [i, pattern(i + salt, G)]));
@@ -34,9 +34,10 @@ function chain(dir: string) {
 }
 
 describe('vmfskit cat / map / info on VMDKs', () => {
-  it('cat reads a three-layer chain and each earlier state on its own', async () => {
+  it('cat reads a three-layer chain and each earlier state on its own; info/map/cat leave every file as it was', async () => {
     const dir = scratch('vmdk-chain');
     const c = chain(dir);
+    const before = [freeze(path.join(dir, 'base')), freeze(path.join(dir, 'snaps'))] as const;
     const top = await runCli(['cat', 'snaps/top.vmdk'], { cwd: dir });
     expect(top.code).toBe(0);
     expect(sha256(top.stdout)).toBe(sha256(c.topRaw));
@@ -46,6 +47,11 @@ describe('vmfskit cat / map / info on VMDKs', () => {
     expect(sha256(mid.stdout)).toBe(sha256(c.midRaw));
     const base = await runCli(['cat', 'base/base.vmdk'], { cwd: dir });
     expect(sha256(base.stdout)).toBe(sha256(c.base.raw));
+    for (const args of [['info', 'snaps/top.vmdk'], ['info', '--json', 'snaps/top.vmdk'], ['map', 'snaps/top.vmdk'], ['map', '--json', 'snaps/top.vmdk']]) {
+      expect((await runCli(args, { cwd: dir })).code).toBe(0);
+    }
+    expectUnchanged(path.join(dir, 'base'), before[0]);
+    expectUnchanged(path.join(dir, 'snaps'), before[1]);
   });
 
   it('map --json reports the answering layer as depth, zeroed grains as present zeros, holes at the deepest layer', async () => {

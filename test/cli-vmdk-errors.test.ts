@@ -5,42 +5,13 @@
  * evidence files unchanged (bytes, mtime, atime).
  */
 import { describe, expect, it } from 'vitest';
-import { readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runCli, isOneLineError } from './helpers/cli.js';
 import { scratch } from './helpers/paths.js';
-import { buildSparse, descriptorText, pattern, SECTOR } from './vmdk-images.js';
+import { buildSparse, descriptorText, expectUnchanged, freeze, pattern, SECTOR } from './vmdk-images.js';
 
 const GRAIN = 65536;
-const PAST = new Date('2020-01-01T00:00:00Z');
-
-interface Snap {
-  bytes: string;
-  mtimeMs: number;
-  atimeMs: number;
-}
-
-/** Set every file's times into the past, then record bytes and times. */
-function freeze(dir: string): Map<string, Snap> {
-  const m = new Map<string, Snap>();
-  for (const f of readdirSync(dir)) {
-    const p = path.join(dir, f);
-    const bytes = readFileSync(p).toString('base64');
-    utimesSync(p, PAST, PAST);
-    const st = statSync(p);
-    m.set(f, { bytes, mtimeMs: st.mtimeMs, atimeMs: st.atimeMs });
-  }
-  return m;
-}
-
-function expectUnchanged(dir: string, before: Map<string, Snap>): void {
-  for (const [f, s] of before) {
-    const st = statSync(path.join(dir, f));
-    expect({ f, mtime: st.mtimeMs, atime: st.atimeMs }).toEqual({ f, mtime: s.mtimeMs, atime: s.atimeMs });
-    expect(readFileSync(path.join(dir, f)).toString('base64') === s.bytes).toBe(true);
-  }
-}
-
 /** Write the files, run `vmfskit <cmd> <target>` in their folder, check the one-line error and the evidence. */
 async function expectError(files: Record<string, Buffer | string>, target: string, status: number, message: string | RegExp, cmd = 'cat'): Promise<void> {
   const dir = scratch('vmdk-bad');

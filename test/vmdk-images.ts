@@ -6,6 +6,9 @@
  */
 import { createHash } from 'node:crypto';
 import zlib from 'node:zlib';
+import { readdirSync, readFileSync, statSync, utimesSync } from 'node:fs';
+import path from 'node:path';
+import { expect } from 'vitest';
 
 export const SECTOR = 512;
 
@@ -211,3 +214,34 @@ export function buildStream(spec: StreamSpec): Built {
   const gtBase = front ? 22 * SECTOR : -1;
   return { file, raw, gdOffset: gdSector * SECTOR, gtOffset: gtBase, gteAt: (i) => gtBase + i * 4 };
 }
+
+// Evidence must come out of every command as it went in: bytes, mtime and atime.
+const PAST = new Date('2020-01-01T00:00:00Z');
+
+export interface Snap {
+  bytes: string;
+  mtimeMs: number;
+  atimeMs: number;
+}
+
+/** Set every file's times into the past, then record bytes and times. */
+export function freeze(dir: string): Map<string, Snap> {
+  const m = new Map<string, Snap>();
+  for (const f of readdirSync(dir)) {
+    const p = path.join(dir, f);
+    const bytes = readFileSync(p).toString('base64');
+    utimesSync(p, PAST, PAST);
+    const st = statSync(p);
+    m.set(f, { bytes, mtimeMs: st.mtimeMs, atimeMs: st.atimeMs });
+  }
+  return m;
+}
+
+export function expectUnchanged(dir: string, before: Map<string, Snap>): void {
+  for (const [f, s] of before) {
+    const st = statSync(path.join(dir, f));
+    expect({ f, mtime: st.mtimeMs, atime: st.atimeMs }).toEqual({ f, mtime: s.mtimeMs, atime: s.atimeMs });
+    expect(readFileSync(path.join(dir, f)).toString('base64') === s.bytes).toBe(true);
+  }
+}
+

@@ -10,7 +10,7 @@ import { Lru } from '../device/lru.js';
 import { readExact } from '../device/read-helpers.js';
 import { VmfskitError } from '../errors.js';
 import type { LayerExtent, LayerRun, LayerState } from './layer-extent.js';
-import { inflateGrains } from './inflate-pool.js';
+import { acquireRegion, inflateGrains, releaseRegion, type Region } from './inflate-pool.js';
 import { FLAG_COMPRESSED, FLAG_REDUNDANT_GD, FLAG_ZEROED_GTE, MAX_GD_BYTES, SECTOR, type HeaderResult, type SparseHeader } from './sparse-header.js';
 
 export interface SparseOptions {
@@ -275,7 +275,8 @@ export class SparseExtent implements LayerExtent {
       while (
         j < todo.length &&
         todo[j]!.gte * SECTOR - todo[j - 1]!.gte * SECTOR <= 2 * this.maxRecord &&
-        (todo[j]!.gte - todo[i]!.gte) * SECTOR + this.maxRecord <= MAX_CHUNK
+        (todo[j]!.gte - todo[i]!.gte) * SECTOR + this.maxRecord <= MAX_CHUNK &&
+        (j - i + 1) * this.grainBytes <= MAX_CHUNK
       ) {
         j++;
       }
@@ -289,7 +290,17 @@ export class SparseExtent implements LayerExtent {
     for (const s of group) this.checkGrain(s, GRAIN_DATA);
     const start = first.gte * SECTOR;
     const end = Math.min(this.dev.size, group[group.length - 1]!.gte * SECTOR + this.maxRecord);
-    const chunk = Buffer.allocUnsafe(end - start);
+    const gb = this.grainBytes;
+    const region = acquireRegion(Math.max(MAX_CHUNK, this.maxRecord), Math.max(MAX_CHUNK, gb));
+    try {
+      await this.inflateInto(buf, group, start, end, region);
+    } finally {
+      releaseRegion(region);
+    }
+  }
+
+  private async inflateInto(buf: Uint8Array, group: Slot[], start: number, end: number, region: Region): Promise<void> {
+    const chunk = region.input.subarray(0, end - start);
     await this.dev.read(chunk, start);
     const spans = new Int32Array(group.length * 2);
     group.forEach((s, k) => {
@@ -304,7 +315,8 @@ export class SparseExtent implements LayerExtent {
       spans[2 * k + 1] = cmp;
     });
     const gb = this.grainBytes;
-    const { out, sizes } = await inflateGrains(chunk, spans, gb);
+    const sizes = await inflateGrains(region, spans, gb);
+    const out = region.output;
     group.forEach((s, k) => {
       const got = sizes[k]!;
       const isLast = (s.g + 1) * gb >= this.size;
