@@ -7,12 +7,12 @@
 import { readPieces, type Piece } from './content.js';
 import {
   CLUSTER_METADATA, DIR_ENTRY, DIR_ENTRY_SIZE, FD_METADATA, FS_DESCRIPTOR, HEARTBEAT, LOCK_BLOCK,
-  LVM_DEVICE_HEADER, LVM_PE_ENTRY, LVM_VOLUME_ENTRY, encode,
+  LVM_DEVICE_HEADER, LVM_PE_ENTRY, LVM_VOLUME_ENTRY, RESOURCE_HEADER, encode,
 } from './structs.js';
 import {
   CLUSTER_GROUP_OFFSET, FD_ADDRS, FD_SIZE, FD_TYPE, FILE_BLOCK, FS_DESCRIPTOR_OFFSET, HEARTBEAT_OFFSET, HEARTBEAT_SLOTS,
   LOCK_MAGIC, LVM_DATA_OFFSET, LVM_HEADER_OFFSET, PB_ADDRS, PE_SIZE, RESOURCES, SUB_BLOCK, ZLA,
-  clusterHeaderOffset, fbAddress, pbAddress, resourceOffset, sbAddress, uuidText, type ResourceGeometry,
+  clusterGroupSize, clusterHeaderOffset, fbAddress, pbAddress, resourceOffset, sbAddress, uuidText, type ResourceGeometry,
 } from './geometry.js';
 import type { Plan, PlannedNode } from './plan.js';
 
@@ -117,14 +117,10 @@ function resourceSkeleton(n: PlannedNode, g: ResourceGeometry, count: number, us
   const buf = Buffer.alloc(n.size);
   const clusters = Math.ceil(count / g.rpc);
   const groups = Math.ceil(clusters / g.cpg);
-  const cgs = g.cpg * 1024 + g.cpg * g.rpc * g.rsz;
-  buf.writeUInt32LE(g.rpc, 0x00);
-  buf.writeUInt32LE(g.cpg, 0x04);
-  buf.writeUInt32LE(CLUSTER_GROUP_OFFSET, 0x08);
-  buf.writeUInt32LE(g.rsz, 0x0c);
-  buf.writeUInt32LE(cgs, 0x10);
-  buf.writeUInt32LE(count >>> 0, 0x14);
-  buf.writeUInt32LE(groups, 0x18);
+  encode(buf, 0, RESOURCE_HEADER, {
+    resourcesPerCluster: g.rpc, clustersPerGroup: g.cpg, clusterGroupOffset: CLUSTER_GROUP_OFFSET, resourceSize: g.rsz,
+    clusterGroupSize: clusterGroupSize(g), numResources: count % 2 ** 32, numClusterGroups: groups, numResourcesHigh: Math.floor(count / 2 ** 32),
+  });
   for (let c = 0; c < clusters; c++) {
     const at = clusterHeaderOffset(g, c);
     encode(buf, at, LOCK_BLOCK, { magic: LOCK_MAGIC[g.lock], ownOffset: volumeOffsetOf(n, at), lockMode: 1 });
@@ -232,6 +228,8 @@ export function emitVolume(plan: Plan, id: Identity, sink: VolumeSink): void {
     if (n.pointerBlocks.size) fillPointerBlocks(n, n.zla === ZLA.pb2 ? pb2 : pbc, n.zla === ZLA.pb2 ? RESOURCES.pb2 : RESOURCES.pbc, pbOf);
     if (n.kind !== 'block' || n.typeCode === FD_TYPE.system) continue;
     for (const b of n.blocks) {
+      // A thick block no piece reaches is zeros: nothing to write on a sparse image.
+      if (!b.tbz && !n.pieces.some((p) => p.offset < (b.index + 1) * FILE_BLOCK && p.offset + p.source.length > b.index * FILE_BLOCK)) continue;
       if (b.tbz) stalePattern(blockBuf, b.volumeBlock);
       else readPieces(n.pieces, blockBuf, b.index * FILE_BLOCK);
       if (!b.tbz && (b.index + 1) * FILE_BLOCK > n.size) blockBuf.fill(0, Math.max(0, n.size - b.index * FILE_BLOCK));

@@ -145,7 +145,6 @@ export function planVolume(spec: VolumeSpec): Plan {
     nodes.push(n);
   });
   const sdd = system.sdd;
-  sdd.parent = root;
 
   let generation = 1;
   let subBlocks = 0;
