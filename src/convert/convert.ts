@@ -93,6 +93,7 @@ export async function runConvert(req: ConvertRequest, io: ConvertIo): Promise<nu
   const split = req.split === undefined ? undefined : parseSize(req.split, '--split');
   const toStdout = req.dst === '-';
   if (!req.dst) throw new VmfskitError('USAGE', 'the output name is empty (use - for stdout)');
+  if (!req.src) throw new VmfskitError('USAGE', 'no input: name a file, a device or an address (reading stdin is not supported)');
   if (split !== undefined && (split === 0 || split % 512 !== 0)) {
     throw new VmfskitError('USAGE', `--split ${req.split}: the piece size must be a positive multiple of 512 bytes`);
   }
