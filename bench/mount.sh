@@ -75,6 +75,7 @@ done
 
 # Small random reads (what TSK does): 20 000 random 4 KiB preads from a separate process, fresh seed per run.
 iops() {
+  dd if="$1" iflag=nocache count=0 status=none   # kernel_cache would otherwise answer from the last sequential run
   python3 - "$1" "$2" <<'PY'
 import os, random, sys, time
 fd = os.open(sys.argv[1], os.O_RDONLY)

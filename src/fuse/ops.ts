@@ -138,7 +138,7 @@ export class TreeOps {
         const d = await dev.device;
         dev.window ??= new ReadWindow(d);
       } catch (e) {
-        this.releaseDevice(path, dev);
+        this.releaseDevice(path, dev, true);
         throw e;
       }
     }
@@ -155,9 +155,13 @@ export class TreeOps {
     }
   }
 
-  private releaseDevice(path: string, dev: OpenDevice): void {
-    if (--dev.refs > 0 || dev.shared) return;
+  /** After the last handle: drop the read-ahead buffers; close the device unless the mount owns it. */
+  private releaseDevice(path: string, dev: OpenDevice, failed = false): void {
+    if (--dev.refs > 0) return;
+    dev.window = undefined;
+    if (dev.shared && !failed) return;
     if (this.devices.get(path) === dev) this.devices.delete(path);
+    if (dev.shared) return;
     dev.device.then(
       (d) => d.close(),
       () => undefined,
