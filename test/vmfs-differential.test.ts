@@ -3,6 +3,7 @@
  * volumes corpus/build-vmfs.sh checks with debugvmfs): every file's
  * metadata, every data piece's sha256, holes/TBZ as zero runs, absolute
  * ESXi symlinks, a spanned volume read across both LUNs, and extract.
+ * (GPT/MBR-wrapped builder volumes are read in test/vmfs-builder.test.ts.)
  */
 import { createHash } from 'node:crypto';
 import { lstatSync, readFileSync, readlinkSync, statSync } from 'node:fs';
@@ -24,7 +25,7 @@ async function build(name: string, dir: string): Promise<BuildResult> {
 }
 
 /** Compare every file the builder wrote with what the reader sees. */
-async function differential(vol: VmfsVolume, built: BuildResult, wholeFiles = true): Promise<string[]> {
+async function differential(vol: VmfsVolume, built: BuildResult): Promise<string[]> {
   const problems: string[] = [];
   for (const f of built.files) {
     const st = await vol.stat(f.path);
@@ -41,12 +42,14 @@ async function differential(vol: VmfsVolume, built: BuildResult, wholeFiles = tr
       const b = Buffer.alloc(p.length);
       await dev.read(b, p.offset);
       if (sha256(b) !== p.sha256) problems.push(`${f.path}: bytes ${p.offset}+${p.length} differ`);
-      const covered = runs
-        .filter((r) => r.kind === 'data' && r.offset < p.offset + p.length && r.offset + r.length > p.offset)
-        .reduce((a, r) => a + Math.min(r.offset + r.length, p.offset + p.length) - Math.max(r.offset, p.offset), 0);
-      if (covered !== p.length) problems.push(`${f.path}: piece ${p.offset}+${p.length} not mapped as data`);
+      // A zero run inside written data is only right where that data is zeros (the builder's 'sparse' files keep all-zero blocks as holes).
+      for (const r of runs) {
+        const s = Math.max(r.offset, p.offset);
+        const e = Math.min(r.offset + r.length, p.offset + p.length);
+        if (r.kind === 'zero' && e > s && !b.subarray(s - p.offset, e - p.offset).every((x) => x === 0)) problems.push(`${f.path}: bytes ${s}–${e} map as zero but hold data`);
+      }
     }
-    if (wholeFiles && f.size <= WHOLE_READ_LIMIT && f.type === 'file') {
+    if (f.size <= WHOLE_READ_LIMIT && f.type === 'file') {
       const b = Buffer.alloc(f.size);
       await dev.read(b, 0);
       if (sha256(b) !== f.sha256()) problems.push(`${f.path}: whole-file sha256 differs`);
@@ -66,11 +69,10 @@ describe('VMFS-5 builder volumes, read back', () => {
   beforeAll(async () => {
     dir = scratch('vmfs-diff');
     built.vm = await build('vmfs5-vm.img', dir);
-    built.gpt = await build('vmfs5-vm-gpt.img', dir);
     built.span = await build('vmfs5-spanned.img', dir);
   });
 
-  it('vm volume (bare): every file, every addressing mode, holes and TBZ', async () => {
+  it('vm volume: every file, every addressing mode, holes and TBZ; absolute /vmfs/volumes/<uuid>/ symlinks; RDM', async () => {
     const vol = await openVolume(built.vm!.images[0]!.path);
     try {
       expect(await differential(vol, built.vm!)).toEqual([]);
@@ -80,15 +82,6 @@ describe('VMFS-5 builder volumes, read back', () => {
       const lazy = built.vm!.files.find((f) => f.path === '/shapes/lazy-zeroed-6MiB')!;
       expect(await zeros('/shapes/lazy-zeroed-6MiB')).toBeGreaterThanOrEqual(lazy.tbzBlocks << 20);
       expect(lazy.tbzBlocks).toBeGreaterThan(0);
-    } finally {
-      await vol.close();
-    }
-  });
-
-  it('vm volume (GPT): same files; absolute /vmfs/volumes/<uuid>/ symlink resolves onto the volume', async () => {
-    const vol = await openVolume(built.gpt!.images[0]!.path);
-    try {
-      expect(await differential(vol, built.gpt!, false)).toEqual([]);
       const viaLink = await vol.openFile('/VM/absolute-link');
       const direct = await vol.openFile('/VM/VM.vmdk');
       expect(viaLink.size).toBe(direct.size);
