@@ -35,6 +35,17 @@
  * indirect above) unless `addressing` forces one ('pb2': single indirect via
  * .pb2.sf, ZLA 5, only when asked). Names: 1–127 UTF-8 bytes.
  * Volume size: 256 MiB per PE; blocks in use must fit (thin holes cost none).
+ *
+ * Fidelity: rebuilding the ESXi sample's own tree reproduces its LVM tables,
+ * descriptor fields, resource headers, system FDs, root and .sdd.sf
+ * directories and user FD metadata byte for byte (test/vmfs-builder.test.ts).
+ * Guesses, because no real image shows them: both pointer-block levels of a
+ * double-indirect file live in .pbc.sf (type 3); an RDM FD is ZLA 0x10D1 with
+ * the mapped LUN's SCSI id in its data area; spanned-volume LVM fields (one PE
+ * entry per LUN, SD table on LUN 0 naming all); sub-blocks are handed out
+ * from cluster 0 on (ESXi spreads them); no per-host journal block and all
+ * heartbeats free (a cleanly unmounted volume); lock blocks carry only magic,
+ * own offset and the "unlocked" mode 1.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
