@@ -59,7 +59,8 @@ export async function hashDevice(dev: BlockDevice, algorithms: string[], opts: H
   };
 
   try {
-    for await (const chunk of readSequential(dev, { ignoreMap: opts.ignoreMap })) {
+    // 16 MiB reads: a quarter of the thread hand-offs of 4 MiB (perf-notes §3: also the fastest page-cache reads).
+    for await (const chunk of readSequential(dev, { ignoreMap: opts.ignoreMap, chunkSize: 16 << 20 })) {
       opts.check?.();
       // A chunk may straddle window edges: feed it piecewise.
       let pos = chunk.offset;

@@ -137,9 +137,13 @@ class InThread implements Backend {
   async close(): Promise<void> {}
 }
 
-/** Slots of the shared ring: enough to keep both workers busy while the reader fills the next one. */
-const SLOT_SIZE = 4 << 20;
-const SLOTS = 4;
+/**
+ * Slots of the shared ring: enough to keep both workers busy while the
+ * reader fills the next one. Large slots mean few thread hand-offs per GiB,
+ * which is what costs most on a loaded machine (each one waits for a core).
+ */
+const SLOT_SIZE = 16 << 20;
+const SLOTS = 3;
 const ZERO_PIECE = 256 << 20;
 
 /** The compiled worker; under vitest (sources run as .ts) the build in dist/ is used. */
