@@ -113,9 +113,9 @@ describe('damaged chains through the CLI: one line, exit 3', () => {
 
   it('COWD grain table entry past the end of the file', async () => {
     const d = copyChain('VM', 'cowd-gte');
-    // VM-000002-delta: header (4 sectors) + GD (1 sector), first grain table at sector 5; grain 0 is allocated there.
-    patch(path.join(d, 'VM-000002-delta.vmdk'), 5 * 512 + 16 * 4, u32(0x00ffffff));
-    await expectFail(path.join(d, 'VM-000002.vmdk'), 3, /VM-000002-delta\.vmdk: grain table 0 entry 16 at byte 2624 \(0xa40\): grain at sector 16777215 is past the end of the file/);
+    // VM-000001-delta (grains stored in ascending order): header (4 sectors) + GD (1 sector), grain table 0 at sector 5; grain 16 is allocated there.
+    patch(path.join(d, 'VM-000001-delta.vmdk'), 5 * 512 + 16 * 4, u32(0x00ffffff));
+    await expectFail(path.join(d, 'VM-000001.vmdk'), 3, /VM-000001-delta\.vmdk: grain table 0 entry 16 at byte 2624 \(0xa40\): grain at sector 16777215 is past the end of the file/);
   });
 
   it('SESparse bad magic', async () => {

@@ -16,6 +16,8 @@ export interface CowdSpec {
   grainSectors?: number;
   /** Guest writes: grain index → grain bytes (exactly one grain long). */
   grains: Map<number, Buffer>;
+  /** Order the grains were written in (ESXi appends in guest-write order); default ascending. */
+  writeOrder?: number[];
 }
 
 /** Write `spec` to `file` (must not exist). Returns the file size. */
@@ -30,7 +32,8 @@ export function writeCowdFile(file: string, spec: CowdSpec): number {
   const tables = new Map<number, Buffer>();
   let next = HEADER_SECTORS + gdSectors;
   // Tables first, in the order their grains are written, then the grains.
-  const order = [...spec.grains.keys()].sort((a, b) => a - b);
+  const order = spec.writeOrder ?? [...spec.grains.keys()].sort((a, b) => a - b);
+  if (order.length !== spec.grains.size || order.some((g) => !spec.grains.has(g))) throw new RangeError('writeOrder must list every grain once');
   for (const g of order) {
     const t = Math.floor(g / GT_ENTRIES);
     if (!tables.has(t)) {

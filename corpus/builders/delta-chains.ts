@@ -285,7 +285,9 @@ export function buildDeltaCorpus(out: string): BuiltCorpus {
       const disk = model(c.layers.slice(0, i + 1), c.grain);
       const grains = grainsOf(layer, c.grain, disk);
       if (c.kind === 'cowd') {
-        writeCowdFile(path.join(dir, `${c.vm}-${n}-delta.vmdk`), { capacityBytes: DISK_BYTES, grains });
+        // The second snapshot's grains are stored last-written-first, as a guest writing backwards leaves them.
+        const writeOrder = i === 1 ? [...grains.keys()].sort((a, b) => b - a) : undefined;
+        writeCowdFile(path.join(dir, `${c.vm}-${n}-delta.vmdk`), { capacityBytes: DISK_BYTES, grains, writeOrder });
       } else {
         const all = new Map<number, SesparseGrain>(grains);
         for (const g of layer.zeroGrains ?? []) all.set(g, 'zero');
