@@ -13,10 +13,8 @@ interface CompareArgs extends OpenArgs {
 }
 
 const EPILOG = `${ADDRESS_HELP}
-Compares the content (for a VMDK: the virtual disk). As qemu-img compare: prints 'Images are identical.' or
-'Content mismatch at offset N!' (N = start of the 512-byte sector), then the exact first differing byte and the
-differing byte ranges. Sizes differing: the longer side's extra bytes must be zeros (warning on stderr), unless
---strict. Exit status: 0 identical, 1 different, 2 cannot open, 3 corrupt structure while reading, 4 I/O error.`;
+
+Compares the content (for a VMDK: the virtual disk). As qemu-img compare: prints 'Images are identical.' or 'Content mismatch at offset N!' (N = start of the 512-byte sector), then the exact first differing byte and the differing byte ranges. Sizes differing: the longer side's extra bytes must be zeros (warning on stderr), unless --strict. Exit status: 0 identical, 1 different, 2 cannot open, 3 corrupt structure while reading, 4 I/O error.`;
 
 export const command: CommandModule<object, CompareArgs> = {
   command: 'compare <a> <b>',

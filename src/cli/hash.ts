@@ -17,14 +17,10 @@ interface HashArgs extends OpenArgs {
 }
 
 const EPILOG = `${ADDRESS_HELP}
-What is hashed: for a VMDK, the virtual disk's content (all layers of a chain, unallocated grains as zeros);
-for a file inside VMFS (lun.img::/VM/x-flat.vmdk), its bytes as md5sum on ESXi reads them (holes as zeros);
-with --container, the files' own bytes (a VMDK's header, grain tables and grains).
-Output: with one algorithm, md5sum/sha256sum lines (HEX  NAME); with several, BSD --tag lines, one per
-algorithm (MD5 (NAME) = HEX) — 'md5sum -c', 'sha1sum -c', 'sha256sum -c', 'xxhsum -c' each check their
-own lines and skip the rest. This works for raw files and --container; for a VMDK or an address inside a
-LUN image use 'vmfskit verify'. Window hashes (--window) follow as '#' comment lines, dc3dd style, with
-byte and 512-byte sector ranges.`;
+
+What is hashed: for a VMDK, the virtual disk's content (all layers of a chain, unallocated grains as zeros); for a file inside VMFS (lun.img::/VM/x-flat.vmdk), its bytes as md5sum on ESXi reads them (holes as zeros); with --container, the files' own bytes (a VMDK's header, grain tables and grains).
+
+Output: with one algorithm, md5sum/sha256sum lines (HEX  NAME); with several, BSD --tag lines, one per algorithm (MD5 (NAME) = HEX) — 'md5sum -c', 'sha1sum -c', 'sha256sum -c', 'xxhsum -c' each check their own lines and skip the rest. This works for raw files and --container; for a VMDK or an address inside a LUN image use 'vmfskit verify'. Window hashes (--window) follow as '#' comment lines, dc3dd style, with byte and 512-byte sector ranges.`;
 
 export const command: CommandModule<object, HashArgs> = {
   command: 'hash <addr..>',
