@@ -15,7 +15,7 @@ interface VerifyArgs extends OpenArgs {
 
 const EPILOG = `Manifests: md5sum/sha1sum/sha256sum/sha512sum/xxhsum check files (HEX  NAME, HEX *NAME, BSD tag lines 'MD5 (NAME) = HEX', backslash-escaped names) and hashdeep files (%%%% HASHDEEP-1.0). Names are resolved relative to the manifest's directory, or to ROOT: a host directory, a LUN image (names are paths in its VMFS volume) or lun.img::/folder. Each file is read once whatever the number of algorithms listed for it.
 
-Prints NAME: OK, NAME: FAILED (with expected and computed digests), NAME: MISSING, and with --audit NAME: NEW for files under the root the manifest does not list. A VMDK is checked as its virtual disk (as 'vmfskit hash' writes it) unless --container; hashdeep manifests always mean files' own bytes.
+Prints NAME: OK, NAME: FAILED (with expected and computed digests), NAME: MISSING, and with --audit NAME: NEW for files under the root the manifest does not list. A VMDK is checked as its virtual disk (as 'vmfskit hash' writes it) unless --container; hashdeep manifests mean files' own bytes by default (--no-container to override).
 
 Exit status: 0 everything matched; 1 anything FAILED, MISSING or NEW; 2 the manifest or root cannot be opened.`;
 
