@@ -5,9 +5,15 @@
 # VMware-layout stream file from corpus/builders/vmware-stream-writer.ts.
 #
 # Run by developers (npm run corpus), never by npm test. Needs qemu-img,
-# qemu-io, vmdkinfo, tar, gzip, node. Images get fresh random CIDs from
-# qemu-img on every build, so a rebuild changes the archives and MANIFEST.
+# qemu-io, vmdkinfo and vmdkmount (libvmdk-utils; vmdkmount needs FUSE),
+# tar, gzip, node. The build is reproducible: qemu's random CIDs are
+# replaced by fixed ones (builders/fix-cids.ts) and the archives have a
+# fixed member order, owner and time, so a rebuild changes nothing unless
+# a builder or a tool changed.
 set -euo pipefail
+for t in qemu-img qemu-io vmdkinfo vmdkmount fusermount tar gzip node; do
+  command -v "$t" >/dev/null || { echo "build-vmdk.sh: $t is missing (apt-get install qemu-utils libvmdk-utils fuse)" >&2; exit 1; }
+done
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"

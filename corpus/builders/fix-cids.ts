@@ -6,8 +6,9 @@
  * parent links (a parentCID that named an old CID names its new value) and
  * leaving the special values ffffffff and fffffffe alone. qemu writes the
  * CID with %x (no leading zeros), so the length of the text may change by
- * a few bytes: a stand-alone descriptor is rewritten whole; an embedded one
- * stays inside its NUL-padded area, so no offset in a sparse file moves.
+ * a few bytes: a plain-text descriptor is rewritten whole; NUL-padded text
+ * (embedded in a sparse file, or qemu's 512-byte descriptor file) keeps its
+ * length, so no offset in a sparse file moves.
  *
  *   node dist/corpus/builders/fix-cids.js DIR
  */
@@ -52,11 +53,12 @@ export function fixCids(dir: string): void {
       return now ? `${nl}${key}=${now}` : all;
     });
     if (fixed === text) continue;
-    if (statSync(f).size <= TEXT_BYTES) {
+    if (!text.includes('\0') && statSync(f).size <= TEXT_BYTES) {
       writeFileSync(f, Buffer.from(fixed, 'latin1'));
       continue;
     }
-    // Embedded descriptor: keep the area's length; what falls off the end must be NUL padding.
+    // NUL-padded text (an embedded descriptor, or qemu's 512-byte stand-alone one):
+    // keep the length; what falls off the end must be NUL padding.
     const out = Buffer.alloc(text.length);
     const grown = Buffer.from(fixed, 'latin1');
     grown.copy(out, 0, 0, Math.min(grown.length, out.length));
