@@ -11,6 +11,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { extractCase, caseEntry, listCases, type VmdkCase } from './helpers/corpus.js';
 import { runCli } from './helpers/cli.js';
 import { sha256 } from './helpers/hash.js';
@@ -63,6 +64,59 @@ describe('VMDK corpus: recorded results come from the pattern generator (no read
       expect(h.digest('hex')).toBe(c.sha256);
     });
   }
+});
+
+/** The KDMV header fields these checks need (vmdk-format.md §3.1). */
+function kdmv(file: Buffer, at = 0) {
+  return {
+    magic: file.toString('latin1', at, at + 4),
+    version: file.readUInt32LE(at + 4),
+    flags: file.readUInt32LE(at + 8),
+    numGTEsPerGT: file.readUInt32LE(at + 44),
+    gdOffset: file.readBigUInt64LE(at + 56),
+  };
+}
+
+/** Every GTE of a hosted sparse file with a valid header gdOffset, or of a footer's. */
+function grainTableEntries(file: Buffer, gdOffset: number, gdEntries: number, perGT: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < gdEntries; i++) {
+    const gt = file.readUInt32LE(gdOffset * 512 + i * 4);
+    for (let j = 0; j < perGT; j++) out.push(gt === 0 ? 0 : file.readUInt32LE(gt * 512 + j * 4));
+  }
+  return out;
+}
+
+// The cases must really have the structures they are meant to exercise (checked from the format reference, not by a reader).
+describe('VMDK corpus: the cases have the layout they claim', () => {
+  it('vmware-stream: GD_AT_END header, footer marker + footer + EOS at the end, empty middle grain table not written', async () => {
+    const c = await extractCase<RecordedVmdkCase>('vmdk', 'vmware-stream');
+    const f = readFileSync(c.entry);
+    const h = kdmv(f);
+    expect([h.magic, h.version, h.flags, h.gdOffset]).toEqual(['KDMV', 3, 0x30001, 0xffffffffffffffffn]);
+    const end = f.length;
+    expect([f.readBigUInt64LE(end - 1536), f.readUInt32LE(end - 1528), f.readUInt32LE(end - 1524)]).toEqual([1n, 0, 3]);
+    const footer = kdmv(f, end - 1024);
+    expect(footer.magic).toBe('KDMV');
+    expect(f.subarray(end - 512).every((b) => b === 0)).toBe(true);
+    const gd = Number(footer.gdOffset);
+    // GD marker right before the GD: val = GD sectors (1), size 0, type 2
+    expect([f.readBigUInt64LE((gd - 1) * 512), f.readUInt32LE((gd - 1) * 512 + 8), f.readUInt32LE((gd - 1) * 512 + 12)]).toEqual([1n, 0, 2]);
+    const gdEntries = Math.ceil(c.manifest.virtualSize / 512 / (128 * 512));
+    const gds = Array.from({ length: gdEntries }, (_, i) => f.readUInt32LE(gd * 512 + i * 4));
+    expect(gds.map((e) => e !== 0)).toEqual([true, false, true]);
+  });
+
+  it('zeroed-grain and chain-child1: version 2, flag bit 2, and zeroed-grain GTEs (1) present', async () => {
+    for (const name of ['zeroed-grain', 'chain-child1']) {
+      const c = await extractCase<RecordedVmdkCase>('vmdk', name);
+      const f = readFileSync(c.entry);
+      const h = kdmv(f);
+      expect([h.version, h.flags & 4]).toEqual([2, 4]);
+      const gtes = grainTableEntries(f, Number(h.gdOffset), 1, h.numGTEsPerGT);
+      expect(gtes.filter((e) => e === 1).length).toBeGreaterThan(0);
+    }
+  });
 });
 
 describe('VMDK corpus: vmfskit against the recorded qemu-img / vmdkinfo results', () => {
