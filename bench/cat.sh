@@ -28,9 +28,10 @@ for sub in monolithicSparse streamOptimized; do
   [ "$got" = "$want" ] || { echo "vmfskit cat $sub: sha256 $got, expected $want" >&2; exit 1; }
 done
 
-now() { date +%s.%N; }
-elapsed() { echo "$2 - $1" | bc; }
-stats() { sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.3f %.3f\n", m, a[1]}'; }
+# One timed run: appends "wall cpu" (seconds; cpu = user + sys of the command and its threads).
+timed() { local f=$1; shift; /usr/bin/time -f '%e %U %S' -o "$OUT/t-one" "$@"; awk '{printf "%s %.2f\n", $1, $2 + $3}' "$OUT/t-one" >> "$f"; }
+# Median and best of column $1.
+stats() { awk -v c="$1" '{print $c}' | sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.2f %.2f\n", m, a[1]}'; }
 
 report=()
 for sub in monolithicSparse streamOptimized; do
@@ -38,20 +39,19 @@ for sub in monolithicSparse streamOptimized; do
   : > "$OUT/t-ours"; : > "$OUT/t-qemu"
   for i in $(seq "$RUNS"); do
     cat "$img" > /dev/null
-    t0=$(now); $BIN cat "$img" > /dev/null; t1=$(now)
-    elapsed "$t0" "$t1" >> "$OUT/t-ours"
+    timed "$OUT/t-ours" sh -c "$BIN cat '$img' > /dev/null"
     rm -f "$OUT/out.raw"; cat "$img" > /dev/null
-    t0=$(now); qemu-img convert -O raw "$img" "$OUT/out.raw"; t1=$(now)
-    elapsed "$t0" "$t1" >> "$OUT/t-qemu"
+    timed "$OUT/t-qemu" qemu-img convert -O raw "$img" "$OUT/out.raw"
   done
   rm -f "$OUT/out.raw"
-  read -r om ob < <(stats < "$OUT/t-ours")
-  read -r qm qb < <(stats < "$OUT/t-qemu")
-  ratio=$(echo "scale=2; $om / $qm" | bc)
-  report+=("| $sub (1 GiB, half zeros) | $om / $ob | $qm / $qb | $ratio |")
+  read -r om ob < <(stats 1 < "$OUT/t-ours")
+  read -r qm qb < <(stats 1 < "$OUT/t-qemu")
+  read -r oc _ < <(stats 2 < "$OUT/t-ours")
+  read -r qc _ < <(stats 2 < "$OUT/t-qemu")
+  report+=("| $sub (1 GiB, half zeros) | $om / $ob | $oc | $qm / $qb | $qc | $(echo "scale=2; $om / $qm" | bc) | $(echo "scale=2; $oc / $qc" | bc) |")
 done
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "runs: $RUNS, interleaved, inputs warmed before each run; load average at end: $load"
-echo "| image | vmfskit cat > /dev/null, median / best s | qemu-img convert -O raw, median / best s | ratio (median) |"
-echo "|---|---|---|---|"
+echo "| image | vmfskit cat > /dev/null: wall median / best s | CPU median s | qemu-img convert -O raw: wall median / best s | CPU median s | wall ratio | CPU ratio |"
+echo "|---|---|---|---|---|---|---|"
 printf '%s\n' "${report[@]}"
