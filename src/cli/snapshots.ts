@@ -13,7 +13,12 @@ export const command: CommandModule<object, Args> = {
   builder: (y) =>
     withOpenOptions(y)
       .positional('addr', { type: 'string', demandOption: true, describe: 'a VM folder (or a folder of VM folders) on the host, or lun.img::/VM/ inside a VMFS volume' })
-      .option('json', { type: 'boolean', describe: 'print the inventory as JSON' }) as never,
+      .option('json', { type: 'boolean', describe: 'print the inventory as JSON' })
+      .epilogue(
+        'Each disk lists its states newest first (current, then each snapshot down to the base) with the descriptor that opens it: ' +
+          '`vmfskit cat|convert|hash|mount ADDR` on that address reads the disk as it stood at that snapshot. ' +
+          'Times are UTC (from the .vmsd createTimeHigh/Low).',
+      ) as never,
   handler: action(async (argv: Args) => {
     const { snapshotsReport } = await import('../inventory/report.js');
     const { writeOut, writeJson } = await import('./output.js');
