@@ -104,6 +104,11 @@ describe.runIf(hasSharedCorpus())('VMFS-5 sample (esxi-vmfs5-small)', () => {
     expect([i.label, i.uuid, i.version, i['block-size']]).toEqual(['VMFS5 Test', '61137dd5-df6bc2c8-f0e7-000c29801686', '14.81', 1048576]);
     // debugvmfs df: Total blocks 256, Free blocks 241.
     expect(i.usage).toEqual({ blocks: 256, free: 241, used: 15, 'block-size': 1048576 });
+    // debugvmfs show_heartbeats: one live slot at 0x37b000, UUID 61137d5a-a2df8778-7ed5-000c29801686, sequence 9;
+    // IP and journal FB 0x341 as vmfs-format.md §13 read them.
+    expect(i['live-heartbeats']).toEqual([
+      { 'volume-offset': 0x37b000, 'owner-uuid': '61137d5a-a2df8778-7ed5-000c29801686', 'owner-mac': '00:0c:29:80:16:86', 'host-ip': '10.199.5.140', 'journal-address': 0x341, generation: 9 },
+    ]);
     // sgdisk -p on this image: partition 1 from sector 2048, type FB00 (VMware VMFS).
     expect(i['partition-table'].partitions[0]).toMatchObject({ index: 1, start: 1 << 20, type: 'AA31E02A-400F-11DB-9590-000C2911D1B8', isVmfs: true });
   });

@@ -7,7 +7,7 @@ export async function printVolumeInfo(host: string, argv: OpenArgs & { json?: bo
   const { writeJson, writeOut } = await import('./output.js');
   const vol = (await openVolume(host, openOptions(argv))) as import('../vmfs/index.js').VmfsVolumeDetails;
   try {
-    const info = { ...vol.info(), usage: await vol.usage() };
+    const info = { ...vol.info(), usage: await vol.usage(), 'live-heartbeats': await vol.heartbeats() };
     await (argv.json ? writeJson(info) : writeOut(volumeInfoText(info)));
     return 0;
   } finally {

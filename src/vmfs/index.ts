@@ -79,6 +79,8 @@ export async function openVmfs(lun: BlockDevice, address: string, opts: VmfsOpen
 export interface VmfsVolumeDetails extends VmfsVolume {
   /** `stat` plus a census of the file's blocks (data, holes, to-be-zeroed). */
   statDetailed(path: string): Promise<VmfsStat>;
+  /** Hosts that had the volume mounted (live heartbeat slots). */
+  heartbeats(): Promise<Array<Record<string, string | number>>>;
   /** Used and free file blocks (from `.fbb.sf`). */
   usage(): Promise<{ blocks: number; free: number; used: number; 'block-size': number }>;
 }

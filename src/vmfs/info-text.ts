@@ -23,5 +23,8 @@ export function volumeInfoText(i: Record<string, any>): string {
   out.push(`  block size ${i['block-size']}, sub-block size ${i['sub-block-size']}, volume size ${mib(i['volume-size'])}`);
   const u = i.usage;
   if (u) out.push(`  blocks: ${u.blocks} total, ${u.used} used, ${u.free} free (${mib(u.used * u['block-size'])} used, ${mib(u.free * u['block-size'])} free)`);
+  for (const h of i['live-heartbeats'] ?? []) {
+    out.push(`  live heartbeat: host ${h['owner-uuid']} (MAC ${h['owner-mac']}, IP ${h['host-ip'] || 'unknown'}), journal FB 0x${h['journal-address'].toString(16)} — the volume was mounted when imaged; its journal may hold unreplayed changes`);
+  }
   return out.join('\n') + '\n';
 }

@@ -15,6 +15,7 @@ import { FD_DATA, FD_SIZE, FD_TYPE, parseFd, ZLA, ZLA_NAMES, type Fd } from './f
 import { PB_ENTRIES, VmfsFile, type FileContext } from './file.js';
 import type { VmfsFileType, VmfsOpenOptions, VmfsStat, VmfsVolume } from './index.js';
 import { assembleVolume, readLvmDevice, type LogicalVolume, type LvmDevice } from './lvm.js';
+import { liveHeartbeats, type LiveHeartbeat } from './heartbeat.js';
 import { Resource } from './resource.js';
 import { VmfsResolver } from './vmfs-resolver.js';
 
@@ -397,6 +398,11 @@ export class Vmfs implements VmfsVolume, FileContext {
           }
         : null,
     };
+  }
+
+  /** Hosts that had the volume mounted when it was imaged (live heartbeats, §13). */
+  heartbeats(): Promise<LiveHeartbeat[]> {
+    return liveHeartbeats(this.volume);
   }
 
   /** Used and free file blocks from `.fbb.sf`'s cluster metadata (like `debugvmfs df`). */
