@@ -16,7 +16,7 @@ export const command: CommandModule<object, Args> = {
       .option('json', { type: 'boolean', describe: 'print the inventory as JSON' })
       .epilogue(
         'Each disk lists its states newest first (current, then each snapshot down to the base) with the descriptor that opens it: ' +
-          '`vmfskit cat|convert|hash|mount ADDR` on that address reads the disk as it stood at that snapshot. ' +
+          '`vmfskit cat|convert|hash ADDR` on that address reads the disk as it stood at that snapshot. ' +
           'Times are UTC (from the .vmsd createTimeHigh/Low).',
       ) as never,
   handler: action(async (argv: Args) => {
