@@ -7,13 +7,14 @@
  */
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import { spawn } from 'node:child_process';
-import { accessSync, constants, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { runCli } from './helpers/cli.js';
 import { scratch } from './helpers/paths.js';
 import { readSection } from '../corpus/builders/manifest.js';
 import { buildDeltaCorpus, type DeltasSection } from '../corpus/builders/delta-chains.js';
-import { buildVmfs5, type VolumeSpec } from '../corpus/builders/vmfs5/index.js';
+import { buildVmfs5, devicePath, type VolumeSpec } from '../corpus/builders/vmfs5/index.js';
 
 function hasFuse(): boolean {
   try {
@@ -117,5 +118,58 @@ describe.runIf(hasFuse())('mount of a VMFS-5 datastore with a VM (GPT LUN)', () 
       await runCli(['umount', mnt2]);
     }
     expect(mounted(mnt2)).toBe(false);
+  });
+});
+
+describe.runIf(hasFuse())('mount of a datastore spanned over two LUNs (--extent)', () => {
+  const root = scratch('fuse-spanned');
+  const mnt = path.join(root, 'mnt');
+  const lun = path.join(root, 'ds.img');
+  const SIZE = 300 << 20;
+  const TAIL = Buffer.from('the last MiB of this file lives on the second LUN\n');
+
+  beforeAll(async () => {
+    const spec: VolumeSpec = {
+      label: 'SPAN',
+      createTime: 1_700_000_100,
+      uuidSeed: 78,
+      devices: [{ pes: 1 }, { pes: 1 }],
+      root: [
+        // Thick: every block allocated, so a 300 MiB file cannot fit in the first 256 MiB extent.
+        { type: 'file', name: 'big.bin', provisioning: 'thick', size: SIZE, pieces: [{ offset: SIZE - (1 << 20), content: { kind: 'text', text: TAIL.toString() } }] },
+        // A descriptor whose extent is missing: not shown under .disks, and said so in the info file.
+        { type: 'dir', name: 'Broken', children: [{ type: 'file', name: 'Broken.vmdk', content: { kind: 'text', text: '# Disk DescriptorFile\nversion=1\nCID=fffffffe\nparentCID=ffffffff\ncreateType="vmfs"\nRW 2048 VMFS "Broken-flat.vmdk"\n' } }] },
+      ],
+    };
+    await buildVmfs5(spec, lun);
+    expect(existsSync(devicePath(lun, 1))).toBe(true);
+    mkdirSync(mnt, { recursive: true });
+  });
+  afterAll(async () => {
+    if (mounted(mnt)) await run('fusermount', ['-uz', mnt]);
+  });
+
+  it('reads a file across both LUNs byte-exact, and lists the broken disk in the info file', async () => {
+    const r = await runCli(['mount', '--log', `${mnt}.log`, '--extent', devicePath(lun, 1), lun, mnt]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const want = createHash('sha256');
+    want.update(Buffer.alloc(SIZE - (1 << 20)));
+    want.update(TAIL);
+    want.update(Buffer.alloc((1 << 20) - TAIL.length));
+    const sum = await run('sha256sum', [path.join(mnt, 'big.bin')]);
+    expect(sum.stdout.split(/\s+/)[0]).toBe(want.digest('hex'));
+    const info = (await run('cat', [path.join(mnt, '.vmfskit-info.txt')])).stdout;
+    expect(info).toMatch(/notes:\n(.|\n)*\/Broken\/Broken\.vmdk: not shown under \.disks: /);
+    expect((await run('ls', ['-A', path.join(mnt, '.disks')])).stdout).toBe('');
+    expect((await runCli(['umount', mnt])).code).toBe(0);
+  });
+
+  it('without --extent the second LUN is missing: one-line error, nothing mounted', async () => {
+    const r = await runCli(['mount', '--log', `${mnt}.log`, lun, mnt]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^vmfskit: /);
+    expect(mounted(mnt)).toBe(false);
   });
 });

@@ -35,7 +35,12 @@ export async function buildMountSource(addr: string, opts: OpenOptions, log: Log
     try {
       facts.kind = 'VMFS volume';
       facts.volume = volume.info();
-      facts.views = await folderViews(new VmfsFolderAccess(volume), DISKS_DIR, opts, log);
+      // What could not be shown goes into the info file too, not only into the log.
+      const noted: Log = (line) => {
+        facts.notes.push(line);
+        log(line);
+      };
+      facts.views = await folderViews(new VmfsFolderAccess(volume), DISKS_DIR, opts, noted);
       if (facts.views.length === 0) facts.notes.push('no virtual disk found on this volume: .disks is empty');
       mem.add(DISKS_DIR, { kind: 'dir', attr: syntheticAttr(0o040000, 0, facts.mountedAt.getTime()) });
       addViews(mem, facts.views);
