@@ -142,6 +142,14 @@ export class SparseExtent implements LayerExtent {
       const t = ti < this.gd.length ? await this.table(ti) : null;
       const tEnd = Math.min(end, (ti + 1) * span);
       const tAt = (this.gd[ti] ?? 0) * SECTOR;
+      if (!t) {
+        // A missing table (GD entry 0, or past the GD) is one unallocated piece, not a grain-by-grain walk.
+        const g = Math.floor(pos / gb);
+        Object.assign(s, { g, gte: 0, at: tAt, table: ti, entry: g - ti * this.gtes, within: pos - g * gb, len: tEnd - pos, pos: pos - offset });
+        fn(s);
+        pos = tEnd;
+        continue;
+      }
       while (pos < tEnd) {
         const g = Math.floor(pos / gb);
         const within = pos - g * gb;
