@@ -106,6 +106,16 @@ mbs() { echo "scale=0; 1073.741824 / ${MED[$1]}" | bc; }
   if [ "$CASES" != hash ]; then
     echo "- vmfskit compare / qemu-img compare (identical 1 GiB files): **$(ratio compare qemu-compare)** [$(cratio compare qemu-compare)] (goal <= 1.0)"
   fi
+  echo
+  cat <<'NOTES'
+How to read these numbers: wall times on this shared 2-core box depend on the load (given above).
+The kernel groups CPU time per session (sched_autogroup), so when other sessions keep both cores
+busy a process gets the same CPU share whether it runs one thread or three; the wall-time ratio then
+tends to the CPU-time ratio in brackets. md5+sha1+sha256 costs about 2x the CPU of md5 alone
+(perf-notes §2: md5 690 MB/s, sha1 1280, sha256 1350 per core), so "<= 1.15x md5sum" needs the second
+core free: vmfskit runs md5 in one worker and sha1+sha256 in the other, each about as long as md5sum.
+The vmfskit rows include Node start-up and CLI module loading (about 0.3 s of CPU on this box).
+NOTES
 } > "$OUT_MD.tmp"
 mv "$OUT_MD.tmp" "$OUT_MD"
 cat "$OUT_MD"
