@@ -5,9 +5,9 @@
  * damaged deltas and RDMs fail with one line and the documented exit code.
  */
 import { describe, expect, it, beforeAll } from 'vitest';
-import { chmodSync, closeSync, cpSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, cpSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { buildDeltaCorpus, DISK_BYTES, type DeltasSection } from '../corpus/builders/delta-chains.js';
+import { buildDeltaCorpus, descriptorText, DISK_BYTES, type DeltasSection } from '../corpus/builders/delta-chains.js';
 import { buildDeltaVolume, RDM_BYTES, RDM_LUN_ID } from '../corpus/builders/delta-vmfs.js';
 import { readSection } from '../corpus/builders/manifest.js';
 import { runCli, isOneLineError } from './helpers/cli.js';
@@ -79,6 +79,22 @@ describe('chain states inside a VMFS-5 datastore (absolute /vmfs/volumes/<uuid>/
     expect(cat.stdout.length).toBe(0);
     expect(isOneLineError(cat.stderr)).toBe(true);
     expect(cat.stderr).toMatch(/RDM\.vmdk: extent 1 .*raw device mapping: the disk's 10737418240 bytes are on LUN 0, VMware Virtual disk, id naa\.600508b1001c4d1e2f3a4b5c6d7e8f90, not in these files/);
+  });
+});
+
+describe('RDM copied out of a datastore to the host', () => {
+  it('a mapping file with the disk size is reported as possibly the LUN copy; reading still refuses', async () => {
+    const dir = path.join(work, 'rdm-host');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'R.vmdk'), descriptorText({ cid: 0x7d000002, createType: 'vmfsRawDeviceMap', extent: 'RW 2048 VMFSRDM "R-rdm.vmdk"' }));
+    writeFileSync(path.join(dir, 'R-rdm.vmdk'), Buffer.alloc(2048 * 512, 1));
+    const info = await runCli(['info', '--json', path.join(dir, 'R.vmdk')]);
+    expect(info.code).toBe(0);
+    expect(JSON.parse(info.stdout.toString()).layers[0].extents[0].details).toMatchObject({ format: 'rdm', 'mapped-size': 1048576, 'mapping-file-type': 'file', 'mapping-file-size': 1048576 });
+    const cat = await runCli(['cat', path.join(dir, 'R.vmdk')]);
+    expect(cat.code).toBe(2);
+    expect(isOneLineError(cat.stderr)).toBe(true);
+    expect(cat.stderr).toMatch(/on the LUN named by .*R-rdm\.vmdk, not in these files; image that LUN separately; the mapping file here has the disk's full size: if it is a copy of the LUN, read it directly as a raw image/);
   });
 });
 

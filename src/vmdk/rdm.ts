@@ -36,7 +36,8 @@ class RdmExtent implements LayerExtent {
     readonly size: number,
     private readonly line: RdmLine,
     private readonly facts: Record<string, unknown>,
-    private readonly lun: LunFacts | null,
+    /** Where the data is, in words: "LUN 3, VMware Virtual disk, id naa...." or the device path. */
+    private readonly target: string,
     private readonly where: ErrorWhere,
     display: string,
   ) {
@@ -50,13 +51,12 @@ class RdmExtent implements LayerExtent {
   }
 
   async read(): Promise<void> {
-    const target = this.line.type === 'VMFSRAW' ? `the device ${this.line.filename}` : lunText(this.lun ?? {});
     const local = this.facts['mapping-file-type'] === 'file' && this.facts['mapping-file-size'] === this.size
       ? '; the mapping file here has the disk\'s full size: if it is a copy of the LUN, read it directly as a raw image'
       : '';
     throw new VmfskitError(
       'UNSUPPORTED',
-      `raw device mapping: the disk's ${this.size} bytes are on ${target}, not in these files; image that LUN separately${local}`,
+      `raw device mapping: the disk's ${this.size} bytes are on ${this.target}, not in these files; image that LUN separately${local}`,
       this.where,
     );
   }
@@ -99,5 +99,5 @@ export async function openRdmExtent(line: RdmLine, resolver: Resolver, where: Er
   }
   const target = line.type === 'VMFSRAW' ? `the device ${line.filename}` : lun ? lunText(lun) : `the LUN named by ${display}${facts['mapping-file-present'] === false ? ' (mapping file absent)' : ''}`;
   facts.note = `raw device mapping: ${size} bytes on ${target}; the data is not in these files`;
-  return new RdmExtent(size, line, facts, lun, where, display);
+  return new RdmExtent(size, line, facts, target, where, display);
 }
