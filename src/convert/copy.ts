@@ -7,7 +7,7 @@
 import type { BlockDevice, Run } from '../device/block-device.js';
 import { readSequential } from '../device/sequential.js';
 import type { Sink } from './sink.js';
-import { findZeroRuns } from './zero-scan.js';
+import { findZeroRuns, granuleFor } from './zero-scan.js';
 
 /** What the copy needs of a hasher (src/hash MultiHash fits). */
 export interface CopyHasher {
@@ -46,51 +46,95 @@ export async function copyDevice(dev: BlockDevice, sink: Sink, opts: CopyOptions
   const holes = sink.sparse && opts.sparse > 0;
   const hasher = opts.hasher;
   const check = opts.check ?? (() => {});
+  const granule = granuleFor(opts.sparse);
   const pairs: number[] = [];
 
-  const zeros = async (offset: number, length: number, run: Run): Promise<void> => {
-    if (holes) {
-      await Promise.all([sink.hole(offset, length), hasher?.updateZeros(length)]);
-      stats.holes += length;
-      opts.progress?.(offset + length, run);
-      return;
-    }
-    // Written out piece by piece, so a signal or the progress line is never far away.
+  /**
+   * Zeros not yet written: a zero stretch at the end of one chunk may go on
+   * in the next, so whether it is long enough for a hole (-S) is decided
+   * when data follows. Zeros need no buffer, so waiting costs nothing.
+   */
+  let pendingAt = 0;
+  let pendingLen = 0;
+  /** The pending zeros include a run the map knows as zero: always a hole (as qemu-img leaves unallocated clusters). */
+  let pendingKnown = false;
+
+  const writeZeros = async (offset: number, length: number, run?: Run): Promise<void> => {
+    // Piece by piece, so a signal or the progress line is never far away.
     for (let pos = 0; pos < length; pos += CHUNK) {
       check();
       const n = Math.min(CHUNK, length - pos);
-      await Promise.all([sink.write(ZEROS.subarray(0, n), offset + pos), hasher?.updateZeros(n)]);
+      await sink.write(ZEROS.subarray(0, n), offset + pos);
       stats.written += n;
-      opts.progress?.(offset + pos + n, run);
+      if (run) opts.progress?.(offset + pos + n, run);
     }
   };
 
-  const data = async (buf: Buffer, offset: number): Promise<void> => {
-    const count = holes ? findZeroRuns(buf, opts.sparse, pairs) : 0;
+  const settle = async (): Promise<void> => {
+    if (pendingLen === 0) return;
+    if (pendingKnown || pendingLen >= opts.sparse) {
+      await sink.hole(pendingAt, pendingLen);
+      stats.holes += pendingLen;
+    } else {
+      await writeZeros(pendingAt, pendingLen);
+    }
+    pendingLen = 0;
+    pendingKnown = false;
+  };
+
+  const addPending = (offset: number, length: number, known: boolean): void => {
+    if (pendingLen === 0) pendingAt = offset;
+    pendingLen += length;
+    pendingKnown ||= known;
+  };
+
+  const writeData = async (buf: Buffer, from: number, to: number, offset: number): Promise<void> => {
+    if (to <= from) return;
+    await settle();
+    await sink.write(buf.subarray(from, to), offset + from);
+    stats.written += to - from;
+  };
+
+  /** Data chunk into a sparse output: long zero stretches become holes, short ones are written. */
+  const sparseData = async (buf: Buffer, offset: number): Promise<void> => {
+    const count = findZeroRuns(buf, granule, pairs);
     let pos = 0;
     for (let i = 0; i < count; i++) {
       const s = pairs[2 * i]!;
       const e = pairs[2 * i + 1]!;
-      if (s > pos) await sink.write(buf.subarray(pos, s), offset + pos);
-      await sink.hole(offset + s, e - s);
-      stats.written += s - pos;
-      stats.holes += e - s;
-      pos = e;
+      if (s === 0 || e === buf.length) {
+        // Touches a chunk edge: joins the zeros before it, or may go on in the next chunk.
+        await writeData(buf, pos, s, offset);
+        addPending(offset + s, e - s, false);
+        pos = e;
+      } else if (e - s >= opts.sparse) {
+        await writeData(buf, pos, s, offset);
+        addPending(offset + s, e - s, false);
+        await settle();
+        pos = e;
+      }
     }
-    if (pos < buf.length) await sink.write(buf.subarray(pos), offset + pos);
-    stats.written += buf.length - pos;
+    await writeData(buf, pos, buf.length, offset);
   };
 
   for await (const c of readSequential(dev, { chunkSize: opts.chunkSize ?? CHUNK, inFlight: opts.inFlight ?? 2 })) {
     check();
     if (c.kind === 'zero') {
-      await zeros(c.offset, c.length, c.run);
+      if (holes) {
+        addPending(c.offset, c.length, true);
+        await hasher?.updateZeros(c.length);
+        opts.progress?.(c.offset + c.length, c.run);
+      } else {
+        await Promise.all([hasher?.updateZeros(c.length), writeZeros(c.offset, c.length, c.run)]);
+      }
     } else {
       // Write and hash the same chunk at once; the reads ahead are already in flight.
-      await Promise.all([data(c.data!, c.offset), hasher?.update(c.data!)]);
+      const data = c.data!;
+      await Promise.all([holes ? sparseData(data, c.offset) : writeData(data, 0, data.length, c.offset), hasher?.update(data)]);
       opts.progress?.(c.offset + c.length, c.run);
     }
   }
+  await settle();
   check();
   return stats;
 }
