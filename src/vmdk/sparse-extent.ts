@@ -140,7 +140,8 @@ export class SparseExtent implements LayerExtent {
     while (pos < end) {
       const ti = Math.floor(pos / span);
       const t = ti < this.gd.length ? await this.table(ti) : null;
-      const tEnd = Math.min(end, (ti + 1) * span);
+      // Past the grain directory (descriptor larger than the header's capacity) nothing is allocated, to the end.
+      const tEnd = ti < this.gd.length ? Math.min(end, (ti + 1) * span) : end;
       const tAt = (this.gd[ti] ?? 0) * SECTOR;
       if (!t) {
         // A missing table (GD entry 0, or past the GD) is one unallocated piece, not a grain-by-grain walk.
