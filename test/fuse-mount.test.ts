@@ -389,6 +389,17 @@ describe.runIf(hasFuse())('mount errors and foreground life cycle', () => {
     expect({ code: bad.code, stderr: bad.stderr }).toEqual({ code: 2, stderr: 'vmfskit: --umask must be octal, e.g. 027\n' });
   });
 
+  it('--json prints the mount point, the daemon pid, its log and the mount options', async () => {
+    const r = await runCli(['mount', '--json', '--log', `${mnt}.log`, raw, mnt]);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout.toString()) as { mountpoint: string; pid: number; log: string; options: string };
+    expect(j).toMatchObject({ mountpoint: mnt, log: `${mnt}.log` });
+    expect(existsSync(`/proc/${j.pid}`)).toBe(true);
+    expect(j.options.split(',')).toEqual(expect.arrayContaining(['ro', 'noatime', 'default_permissions', 'auto_unmount', `fsname=${raw}`, 'subtype=vmfskit']));
+    expect((await runCli(['umount', mnt])).code).toBe(0);
+    expect(await waitFor(() => !existsSync(`/proc/${j.pid}`), 5000)).toBe(true);
+  });
+
   it('--foreground serves until SIGTERM, then unmounts and exits 143', async () => {
     const child = spawn(process.execPath, [path.join(CORPUS, '..', 'bin', 'vmfskit'), 'mount', '--foreground', raw, mnt], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';

@@ -12,6 +12,7 @@ interface MountArgs extends OpenArgs {
   gid?: number;
   umask?: string;
   'ready-fd'?: number;
+  json?: boolean;
 }
 
 export const command: CommandModule<object, MountArgs> = {
@@ -27,6 +28,7 @@ export const command: CommandModule<object, MountArgs> = {
       .option('gid', { type: 'number', describe: 'show every file as owned by this group id (default: as stored)' })
       .option('umask', { type: 'string', describe: 'octal permission bits to remove from every mode shown, e.g. 027' })
       .option('log', { type: 'string', describe: 'log file of the background mount process (default: in the temp dir)' })
+      .option('json', { type: 'boolean', describe: 'print the mount point, daemon pid, log file and mount options as JSON' })
       .option('ready-fd', { type: 'number', hidden: true })
       .epilog(
         'A VMFS LUN shows the datastore tree plus .disks/<VM>/<disk>[@<snapshot>].raw, one raw view per disk state;\n' +
@@ -47,6 +49,7 @@ export const command: CommandModule<object, MountArgs> = {
         gid: argv.gid,
         umask: argv.umask,
         readyFd: argv['ready-fd'],
+        json: argv.json,
       },
       writeOut,
     );

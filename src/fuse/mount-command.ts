@@ -2,8 +2,9 @@
  * `vmfskit mount`: check the arguments, then either start the serving process
  * in the background and wait for it (default), or serve here (--foreground).
  */
+import path from 'node:path';
 import { VmfskitError, isVmfskitError } from '../errors.js';
-import type { OpenOptions } from '../open.js';
+import { parseAddress, type OpenOptions } from '../open.js';
 
 export interface MountCommandArgs {
   addr: string;
@@ -17,6 +18,8 @@ export interface MountCommandArgs {
   /** Octal text, e.g. "027". */
   umask?: string;
   readyFd?: number;
+  /** Print the result as one JSON document. */
+  json?: boolean;
 }
 
 function checkIds(a: MountCommandArgs): void {
@@ -45,13 +48,18 @@ export async function mountCommand(a: MountCommandArgs, print: (text: string) =>
   checkIds(a);
   if (!a.foreground) {
     // Say at once when this machine cannot mount at all (loading the addon opens no FUSE handle).
-    const { loadFuse, checkDevFuse } = await import('./binding.js');
+    const { loadFuse, checkDevFuse, fuseOptionString } = await import('./binding.js');
     loadFuse();
     await checkDevFuse();
     const { launch } = await import('./launcher.js');
     const say = (line: string) => void process.stderr.write(`vmfskit: ${line}\n`);
     const r = await launch({ mountpoint: a.mountpoint, childArgs: childArgs(a), logFile: a.log, say });
-    await print(`mounted ${a.addr} read-only on ${a.mountpoint} (pid ${r.pid}, log ${r.logFile})\nunmount with: vmfskit umount ${a.mountpoint}\n`);
+    const mountpoint = path.resolve(a.mountpoint);
+    await print(
+      a.json
+        ? JSON.stringify({ source: a.addr, mountpoint, pid: r.pid, log: r.logFile, options: fuseOptionString({ fsname: path.resolve(parseAddress(a.addr).host), allowOther: a.allowOther }).slice(2) }, null, 2) + '\n'
+        : `mounted ${a.addr} read-only on ${a.mountpoint} (pid ${r.pid}, log ${r.logFile})\nunmount with: vmfskit umount ${a.mountpoint}\n`,
+    );
     return 0;
   }
   const { serve, reportReady } = await import('./daemon.js');

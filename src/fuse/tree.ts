@@ -105,8 +105,12 @@ export class MemTree implements Tree {
     return this.children.get(path)?.slice();
   }
 
+  /** For `df` on a mount without a volume: the views' total size, nothing free. */
   usage(): VolumeUsage | undefined {
-    return undefined;
+    let bytes = 0;
+    for (const n of this.nodes.values()) if (n.kind === 'file') bytes += n.attr.size;
+    const blockSize = 1 << 20;
+    return { blockSize, totalBlocks: Math.ceil(bytes / blockSize), freeBlocks: 0, totalFiles: this.nodes.size, freeFiles: 0 };
   }
 
   /** Every file node, for closing the shared devices at the end. */
