@@ -162,4 +162,23 @@ describe.runIf(hasSharedCorpus())('vmfskit compare on real VMDKs (qemu-img compa
     const s = await runCli(['compare', '-s', MS, f('ms-short.raw')]);
     expect([s.code, s.stdout.toString()]).toEqual([1, 'Strict mode: Image size mismatch!\n']);
   });
+
+  it('a corrupt grain table met while reading: exit 3 and one line naming the structure (qemu-img differs)', async () => {
+    // Grain table 0 entry 0 (and its redundant copy) pointed past the end of the file.
+    // qemu-img compare 7.2 on the same file says "Content mismatch at offset 0!" and exits 1;
+    // we refuse to compare data that is not there (exit 3, as the issue asks for read errors).
+    const b = readFileSync(MS);
+    for (const gdAt of [56, 48]) {
+      const gd = Number(b.readBigUInt64LE(gdAt)) * 512;
+      const gt = b.readUInt32LE(gd) * 512;
+      b.writeUInt32LE(0x7fffff00, gt);
+    }
+    const bad = f('bad-gt.vmdk');
+    writeFileSync(bad, b);
+    const r = await runCli(['compare', bad, raw]);
+    expect(r.code).toBe(3);
+    expect(isOneLineError(r.stderr)).toBe(true);
+    expect(r.stderr).toContain('grain table 0 entry 0');
+    expect(r.stdout.length).toBe(0);
+  });
 });
