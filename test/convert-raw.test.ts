@@ -3,14 +3,23 @@
  * split sets, stdout, refusals, signals, hashes. Expected values come from
  * the source bytes themselves and node:crypto, never from vmfskit.
  */
-import { describe, expect, it, beforeAll } from 'vitest';
+import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, linkSync, openSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, linkSync, openSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { runCli, isOneLineError } from './helpers/cli.js';
 import { scratch, BIN } from './helpers/paths.js';
 import { sha256File } from './helpers/hash.js';
+
+/** Scratch folders of this file, removed when it is done (outputs here are large, if mostly holes). */
+const made: string[] = [];
+function tmpDir(name: string): string {
+  const d = scratch(name);
+  made.push(d);
+  return d;
+}
+afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 const MiB = 1 << 20;
 let dir: string;
@@ -21,7 +30,7 @@ let srcMd5: string;
 const DATA = 3 * MiB + 8192;
 
 beforeAll(() => {
-  dir = scratch('convert-raw');
+  dir = tmpDir('convert-raw');
   src = path.join(dir, 'src.raw');
   // 40 MiB, fully allocated on disk: zeros are written, not left as holes,
   // so any hole in the output comes from zero detection.

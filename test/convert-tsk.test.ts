@@ -4,16 +4,26 @@
  * partition table and the file names recorded in MANIFEST "tsk" (recorded
  * by build-tsk.sh from qemu-img's raw).
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, afterAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
 // @ts-expect-error plain .mjs shared with the corpus builder and the oracle check (no types)
 import { mmls, fls } from '../corpus/tsk/tsk-tools.mjs';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { runCli } from './helpers/cli.js';
 import { scratch } from './helpers/paths.js';
 import { sha256File } from './helpers/hash.js';
 import { extractCase, type CorpusCase } from './helpers/corpus.js';
 import { readSection } from '../corpus/builders/manifest.js';
+
+/** Scratch folders of this file, removed when it is done (outputs here are large, if mostly holes). */
+const made: string[] = [];
+function tmpDir(name: string): string {
+  const d = scratch(name);
+  made.push(d);
+  return d;
+}
+afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 interface TskSection {
   cases: Record<string, CorpusCase & { sha256: string; virtualSize: number }>;
@@ -39,7 +49,7 @@ describe.runIf(hasTsk())('The Sleuth Kit reads vmfskit convert output', () => {
   for (const name of Object.keys(section.cases).sort()) {
     it(`${name}: raw and split raw give the recorded mmls table and fls names`, async () => {
       const c = await extractCase<TskSection['cases'][string]>('tsk', name);
-      const dir = scratch(`convert-tsk-${name}`);
+      const dir = tmpDir(`convert-tsk-${name}`);
       const raw = path.join(dir, 'disk.raw');
       const r = await runCli(['convert', c.entry, raw]);
       expect(r.code).toBe(0);

@@ -3,8 +3,8 @@
  * or by construction) and on the project corpus (MANIFEST "vmdk" cases and
  * "deltas" chain states, sha256 recorded from qemu-img).
  */
-import { describe, expect, it, beforeAll } from 'vitest';
-import { copyFileSync, existsSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { describe, expect, it, beforeAll, afterAll } from 'vitest';
+import { copyFileSync, existsSync, readFileSync, statSync, symlinkSync, writeFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { runCli, isOneLineError } from './helpers/cli.js';
 import { SHARED_CORPUS, hasSharedCorpus, scratch } from './helpers/paths.js';
@@ -13,6 +13,15 @@ import { sha256File } from './helpers/hash.js';
 import { listCases, extractCase, type VmdkCase } from './helpers/corpus.js';
 import { buildDeltaCorpus, type DeltasSection } from '../corpus/builders/delta-chains.js';
 import { readSection } from '../corpus/builders/manifest.js';
+
+/** Scratch folders of this file, removed when it is done (outputs here are large, if mostly holes). */
+const made: string[] = [];
+function tmpDir(name: string): string {
+  const d = scratch(name);
+  made.push(d);
+  return d;
+}
+afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 const VMDK = path.join(SHARED_CORPUS, 'vmdk');
 const RS = 'a3bcf05f07a1c06a3380eeca8571f0efb2b85afafa1e21662b8cad436d1f7727';
@@ -42,7 +51,7 @@ async function withFlat(descriptor: string, gz: string, dir: string): Promise<st
 describe.runIf(hasSharedCorpus())('convert real VMDKs (shared corpus)', () => {
   let dir: string;
   beforeAll(() => {
-    dir = scratch('convert-vmdk');
+    dir = tmpDir('convert-vmdk');
   });
 
   const plain: Array<[string, string]> = [
@@ -60,10 +69,10 @@ describe.runIf(hasSharedCorpus())('convert real VMDKs (shared corpus)', () => {
   }
 
   it('monolithicFlat and the vmfs extent line (633336b/4.vmdk) → the same raw', async () => {
-    const d1 = scratch('convert-flat');
+    const d1 = tmpDir('convert-flat');
     const flat = await withFlat(path.join(VMDK, 'vmdk-rs/monolithicFlat.vmdk'), path.join(VMDK, 'vmdk-rs/monolithicFlat-flat.vmdk.gz'), d1);
     expect(await sha256File(await convert(flat, path.join(dir, 'flat.raw')))).toBe(RS);
-    const d2 = scratch('convert-633336b');
+    const d2 = tmpDir('convert-633336b');
     const vmfs = await withFlat(path.join(VMDK, 'vmdk-rs/633336b/4.vmdk'), path.join(VMDK, 'vmdk-rs/633336b/4-flat.vmdk.gz'), d2);
     expect(await sha256File(await convert(vmfs, path.join(dir, '4.raw')))).toBe(RS);
   });
@@ -103,7 +112,7 @@ describe('convert the project VMDK corpus (MANIFEST "vmdk")', () => {
   for (const name of cases) {
     it(`${name} → qemu-img's sha256, allocation no more than the data`, async () => {
       const c = await extractCase<VmdkCase>('vmdk', name);
-      const out = path.join(scratch(`convert-case-${name}`), 'out.raw');
+      const out = path.join(tmpDir(`convert-case-${name}`), 'out.raw');
       await convert(c.entry, out);
       expect(statSync(out).size).toBe(c.manifest.virtualSize);
       expect(await sha256File(out)).toBe(c.manifest.sha256);
@@ -117,7 +126,7 @@ describe('convert ESXi snapshot chain states (MANIFEST "deltas")', () => {
   const section = readSection<DeltasSection>('deltas');
   let root: string;
   beforeAll(() => {
-    root = scratch('convert-deltas');
+    root = tmpDir('convert-deltas');
     buildDeltaCorpus(root);
   });
   for (const s of section?.states ?? []) {
@@ -134,7 +143,7 @@ describe('convert ESXi snapshot chain states (MANIFEST "deltas")', () => {
 describe('convert a damaged VMDK', () => {
   it('a truncated sparse VMDK: one-line error naming the structure, exit 3, no output and no .partial', async () => {
     const c = await extractCase('tsk', 'sparse');
-    const dir = scratch('convert-damaged');
+    const dir = tmpDir('convert-damaged');
     const bad = path.join(dir, 'truncated.vmdk');
     // Cut inside the grains: the grain tables point past the new end of the file.
     writeFileSync(bad, readFileSync(c.entry).subarray(0, 600_000));
@@ -149,7 +158,7 @@ describe('convert a damaged VMDK', () => {
 
   it('-f raw reads a VMDK file as its own bytes', async () => {
     const c = await extractCase('tsk', 'sparse');
-    const out = path.join(scratch('convert-container'), 'container.raw');
+    const out = path.join(tmpDir('convert-container'), 'container.raw');
     const r = await runCli(['convert', '-f', 'raw', c.entry, out]);
     expect(r.code).toBe(0);
     expect(await sha256File(out)).toBe(c.manifest.files!.find((f) => f.path === 'tsk-sparse.vmdk')!.sha256);

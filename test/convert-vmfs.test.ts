@@ -5,14 +5,23 @@
  * of the corpus/tsk VMDK (MANIFEST "tsk"), and the builder's own source
  * bytes for the flat and thin files.
  */
-import { describe, expect, it, beforeAll } from 'vitest';
-import { statSync } from 'node:fs';
+import { describe, expect, it, beforeAll, afterAll } from 'vitest';
+import { statSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { runCli } from './helpers/cli.js';
 import { scratch } from './helpers/paths.js';
 import { sha256File } from './helpers/hash.js';
 import { extractCase, type CorpusCase } from './helpers/corpus.js';
 import { buildVmfs5, type BuildResult } from '../corpus/builders/vmfs5/index.js';
+
+/** Scratch folders of this file, removed when it is done (outputs here are large, if mostly holes). */
+const made: string[] = [];
+function tmpDir(name: string): string {
+  const d = scratch(name);
+  made.push(d);
+  return d;
+}
+afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 const MiB = 1 << 20;
 const FLAT = 24 * MiB;
@@ -29,7 +38,7 @@ function builtSha(p: string): string {
 }
 
 beforeAll(async () => {
-  dir = scratch('convert-vmfs');
+  dir = tmpDir('convert-vmfs');
   lun = path.join(dir, 'lun.img');
   const tsk = await extractCase<CorpusCase & { sha256: string }>('tsk', 'sparse');
   tskSha = tsk.manifest.sha256;
