@@ -30,17 +30,14 @@ function checkIds(a: MountCommandArgs): void {
   if (a.umask !== undefined && !/^[0-7]{1,4}$/.test(a.umask)) throw new VmfskitError('USAGE', '--umask must be octal, e.g. 027');
 }
 
-/** The same mount, as arguments of `vmfskit mount --foreground` for the background process. */
-function childArgs(a: MountCommandArgs): string[] {
-  const out = [a.addr, a.mountpoint];
-  if (a.allowOther) out.push('--allow-other');
-  if (a.open.partition !== undefined) out.push('--partition', String(a.open.partition));
-  for (const e of a.open.extents ?? []) out.push('--extent', e);
-  if (a.open.ignoreCidMismatch) out.push('--ignore-cid');
-  if (a.uid !== undefined) out.push('--uid', String(a.uid));
-  if (a.gid !== undefined) out.push('--gid', String(a.gid));
-  if (a.umask !== undefined) out.push('--umask', a.umask);
-  return out;
+/**
+ * The same mount for the background process: the user's own arguments after
+ * the command name, passed on unchanged (so every option, present and
+ * future, reaches the serving process); it adds --foreground and --ready-fd.
+ */
+function childArgs(): string[] {
+  const argv = process.argv.slice(2);
+  return argv.slice(argv.indexOf('mount') + 1);
 }
 
 /** Returns the exit status; in the foreground it returns only once unmounted. */
@@ -53,7 +50,7 @@ export async function mountCommand(a: MountCommandArgs, print: (text: string) =>
     await checkDevFuse();
     const { launch } = await import('./launcher.js');
     const say = (line: string) => void process.stderr.write(`vmfskit: ${line}\n`);
-    const r = await launch({ mountpoint: a.mountpoint, childArgs: childArgs(a), logFile: a.log, say });
+    const r = await launch({ mountpoint: a.mountpoint, childArgs: childArgs(), logFile: a.log, say });
     const mountpoint = path.resolve(a.mountpoint);
     await print(
       a.json
