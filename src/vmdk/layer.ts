@@ -168,6 +168,11 @@ export async function openLayer(resolver: Resolver, name: string, sparse: Sparse
         const text = await readExact(dev, h.descriptorOffset * SECTOR, bytes, 'embedded descriptor');
         descriptor = parseDescriptor(text, display, { base: h.descriptorOffset * SECTOR, embedded: true });
         lines = descriptor.extents;
+        // VirtualBox has been seen growing the embedded descriptor over the grain directory.
+        const descEnd = h.descriptorOffset + h.descriptorSize;
+        for (const [name, at] of [['grain directory', h.gdAtEnd ? 0 : h.gdOffset], ['redundant grain directory', h.rgdOffset]] as const) {
+          if (at > h.descriptorOffset && at < descEnd) warnings.push(`the embedded descriptor area (sectors ${h.descriptorOffset}-${descEnd - 1}) overlaps the ${name} at sector ${at}`);
+        }
       } else {
         warnings.push('no embedded descriptor (a lone extent, such as x-s001.vmdk): opened on its own, without parent information');
         lines = [loneLine('SPARSE', h.capacity, base)];
