@@ -112,7 +112,6 @@ export class SparseExtent implements LayerExtent {
     return this.gtCache.getOrLoad(i, async () => {
       const bytes = this.gtes * 4;
       const where = { file: this.file, structure: `grain directory entry ${i}`, offset: this.gdAt + i * 4 };
-      if (sector * SECTOR < SECTOR) throw new VmfskitError('CORRUPT', `grain table at sector ${sector} overlaps the header`, where);
       if (sector * SECTOR + bytes > this.dev.size) {
         throw new VmfskitError('TRUNCATED', `grain table at sector ${sector} is past the end of the file (${this.dev.size} bytes)`, where);
       }
