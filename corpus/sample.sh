@@ -1,22 +1,31 @@
 #!/usr/bin/env bash
-# npm run sample: the README's first command, on a small three-level VMDK
-# snapshot chain from the corpus (case "chain": snaps/child2.vmdk ->
-# snaps/child1.vmdk -> base/base.vmdk). Shows `vmfskit info`, then hashes
-# the disk's content with `vmfskit cat | sha256sum` and prints the sha256
-# that qemu-img recorded in corpus/MANIFEST beside it. Exit 1 if they differ.
+# npm run sample: the README's first command. Builds the sample LUN image
+# (GPT, VMFS-5, a VM with two snapshots; corpus/builders/sample-lun.ts), then
+# does what an examiner does first: look at the datastore, draw the snapshot
+# tree, and hash every point-in-time disk straight out of the LUN image —
+# next to the sha256 qemu-img gave for the same disks (corpus/MANIFEST).
+# Exit 1 if any differs.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+VMFSKIT="$ROOT/bin/vmfskit"
 DIR=$(mktemp -d "${TMPDIR:-/tmp}/vmfskit-sample.XXXXXX")
 trap 'rm -rf "$DIR"' EXIT
-tar -xzf "$ROOT/corpus/vmdk/chain.tar.gz" -C "$DIR"
-EXPECTED=$(node -e 'const m = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(m.vmdk.cases.chain.sha256)' "$ROOT/corpus/MANIFEST")
+LUN=$(node "$ROOT/dist/corpus/builders/sample-lun.js" "$DIR")
 
+step() { printf '\n$ %s\n' "$*" | sed "s|$DIR/||g"; "$@"; }
 cd "$DIR"
-echo "\$ vmfskit info snaps/child2.vmdk"
-"$ROOT/bin/vmfskit" info snaps/child2.vmdk
-echo
-echo "\$ vmfskit cat snaps/child2.vmdk | sha256sum"
-GOT=$("$ROOT/bin/vmfskit" cat snaps/child2.vmdk | sha256sum | cut -d' ' -f1)
-echo "$GOT  vmfskit cat"
-echo "$EXPECTED  expected (qemu-img convert -O raw, recorded in corpus/MANIFEST)"
-if [[ $GOT == "$EXPECTED" ]]; then echo "match"; else echo "MISMATCH" >&2; exit 1; fi
+step "$VMFSKIT" info lun.img
+step "$VMFSKIT" ls -l -R lun.img::/VM
+step "$VMFSKIT" snapshots lun.img::/VM
+
+printf '\n$ vmfskit hash -a sha256 lun.img::/VM/VM.vmdk lun.img::/VM/VM-000001.vmdk lun.img::/VM/VM-000002.vmdk\n'
+bad=0
+while IFS=$'\t' read -r id path expected; do
+  got=$("$VMFSKIT" hash -a sha256 "lun.img::$path" | cut -d' ' -f1)
+  if [[ $got == "$expected" ]]; then verdict=match; else verdict=MISMATCH; bad=1; fi
+  printf '%s  lun.img::%s\n%s  qemu-img (corpus/MANIFEST, state %s): %s\n' "$got" "$path" "$expected" "$id" "$verdict"
+done < <(node -e '
+  const m = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  for (const s of m.deltas.volume.states) if (s.path.startsWith("/VM/")) console.log([s.id, s.path, s.sha256].join("\t"));
+' "$ROOT/corpus/MANIFEST")
+exit $bad

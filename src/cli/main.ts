@@ -27,7 +27,21 @@ export async function main(argv: string[]): Promise<void> {
       process.exit(2);
     });
   for (const c of commands) y = y.command(c);
+  skipHelpCaching(y);
   await y.parseAsync();
+}
+
+/**
+ * yargs renders the whole help text before every command handler runs, only
+ * to have it ready should the handler fail and help be wanted; our failures
+ * never print help, and the rendering costs ~50 ms of start-up on every
+ * `cat`/`convert`/`hash`. Its internal hook is replaced by a no-op; if a
+ * future yargs drops the hook, nothing breaks, the start-up is just slower.
+ */
+function skipHelpCaching(y: unknown): void {
+  const internals = (y as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } }).getInternalMethods?.();
+  const usage = internals?.getUsageInstance?.();
+  if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
 }
 
 await main(hideBin(process.argv));
