@@ -1,31 +1,55 @@
 /**
  * A device's bytes, in order, to a writer. Large windows (fewer, larger
  * reads: each hop through the thread pool costs time on a busy machine),
- * one window read ahead while the previous one is written, and windows
- * that the map says are all zeros written from a shared zero buffer.
+ * one window read ahead while the previous one is written. Only the data
+ * runs of a window are read (each straight into its place in the window);
+ * its zero runs are written from a shared zero buffer, never filled in.
  */
 import type { BlockDevice } from '../device/block-device.js';
+import { checkContiguous } from '../device/sequential.js';
 
 const WINDOW = 8 << 20;
 const ZEROS = Buffer.alloc(WINDOW);
 
-async function fetch(dev: BlockDevice, offset: number, buf: Buffer): Promise<Buffer | null> {
+/** [start, end, isData] triples of a window, relative to its start; adjacent pieces of a kind joined. */
+type Pieces = number[];
+
+async function fetch(dev: BlockDevice, offset: number, buf: Buffer): Promise<Pieces> {
   const len = Math.min(buf.length, dev.size - offset);
   const runs = await dev.map(offset, len);
-  if (runs.every((r) => r.kind === 'zero')) return null;
-  const view = buf.subarray(0, len);
-  await dev.read(view, offset);
-  return view;
+  // Pieces are placed by the map alone: a gap or overlap would drop or repeat bytes.
+  checkContiguous(dev, runs, offset, offset + len);
+  const pieces: Pieces = [];
+  const reads: Promise<unknown>[] = [];
+  for (const r of runs) {
+    const s = r.offset - offset;
+    const e = s + r.length;
+    const data = r.kind === 'data' ? 1 : 0;
+    const n = pieces.length;
+    if (n && pieces[n - 1] === data && pieces[n - 2] === s) pieces[n - 2] = e;
+    else pieces.push(s, e, data);
+  }
+  // Runs are read whole: a run is one layer's extent, so its grains are usually one file read.
+  for (let i = 0; i < pieces.length; i += 3) {
+    if (pieces[i + 2]) reads.push(dev.read(buf.subarray(pieces[i]!, pieces[i + 1]!), offset + pieces[i]!));
+  }
+  await Promise.all(reads);
+  return pieces;
 }
 
 export async function catDevice(dev: BlockDevice, write: (b: Uint8Array) => Promise<void>): Promise<void> {
   const bufs = [Buffer.allocUnsafe(WINDOW), Buffer.allocUnsafe(WINDOW)];
-  let next: Promise<Buffer | null> | null = dev.size > 0 ? fetch(dev, 0, bufs[0]!) : null;
+  let next: Promise<Pieces> | null = dev.size > 0 ? fetch(dev, 0, bufs[0]!) : null;
   for (let offset = 0, k = 0; next; offset += WINDOW, k++) {
-    const data = await next;
+    const pieces = await next;
+    const buf = bufs[k % 2]!;
     const following = offset + WINDOW;
     next = following < dev.size ? fetch(dev, following, bufs[(k + 1) % 2]!) : null;
     next?.catch(() => {}); // observed on the next turn; no unhandled rejection if the write fails first
-    await write(data ?? ZEROS.subarray(0, Math.min(WINDOW, dev.size - offset)));
+    for (let i = 0; i < pieces.length; i += 3) {
+      const s = pieces[i]!;
+      const e = pieces[i + 1]!;
+      await write(pieces[i + 2] ? buf.subarray(s, e) : ZEROS.subarray(0, e - s));
+    }
   }
 }
