@@ -34,9 +34,12 @@ export function checkDirSize(size: number, where: ErrorWhere): void {
 export function parseDirectory(buf: Buffer): DirEntry[] {
   const out: DirEntry[] = [];
   for (let off = 0; off + DIR_ENTRY_SIZE <= buf.length; off += DIR_ENTRY_SIZE) {
-    const e = decode(DIR_ENTRY, buf, off);
-    if (e.fdAddress === 0) continue;
-    out.push({ ...e, offset: off, volumeOffset: 0 });
+    // Free slots are most of a large directory's bytes: skip them before decoding anything.
+    if (buf.readUInt32LE(off + DIR_ENTRY.fdAddress[0]) === 0) continue;
+    const e = decode(DIR_ENTRY, buf, off) as DirEntry;
+    e.offset = off;
+    e.volumeOffset = 0;
+    out.push(e);
   }
   return out;
 }

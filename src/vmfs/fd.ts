@@ -1,5 +1,5 @@
 /** File descriptors (inodes) of VMFS-3/5: 2048 bytes in `.fdc.sf` (vmfs-format.md §8). */
-import { decode, type Struct } from '../partition/binary-struct.js';
+import type { Struct } from '../partition/binary-struct.js';
 
 export const FD_SIZE = 2048;
 const META = 512;
@@ -61,15 +61,48 @@ export interface Fd extends FdMeta {
   cow: number;
 }
 
-export function parseFd(buf: Buffer, volumeOffset: number): Fd {
-  const m = decode(FD_META, buf, META);
+/**
+ * Decode an FD. `copy` false leaves `data` a view of `buf` (for an FD that is
+ * used at once and dropped, as in a listing); a kept FD copies it, so that it
+ * does not keep a whole 1 MiB .fdc.sf window alive.
+ */
+export function parseFd(buf: Buffer, volumeOffset: number, copy = true): Fd {
+  // The FD_META fields read one by one (the table gives the offsets): a listing decodes one FD per entry.
+  const u32 = (f: keyof typeof FD_META) => buf.readUInt32LE(META + FD_META[f][0]);
+  const u64 = (f: keyof typeof FD_META) => buf.readUInt32LE(META + FD_META[f][0] + 4) * 0x100000000 + buf.readUInt32LE(META + FD_META[f][0]);
+  const tbzLow = u32('tbzLow');
+  const cowLow = u32('cowLow');
+  const tbzHigh = u32('tbzHigh');
+  const cowHigh = u32('cowHigh');
+  let data = buf.subarray(FD_DATA, FD_SIZE);
+  if (copy) data = Buffer.from(data);
   return {
-    ...m,
+    address: u32('address'),
+    generation: u32('generation'),
+    links: u32('links'),
+    type: u32('type'),
+    flags: u32('flags'),
+    length: u64('length'),
+    blockSize: u64('blockSize'),
+    blockCount: u64('blockCount'),
+    mtime: u32('mtime'),
+    ctime: u32('ctime'),
+    atime: u32('atime'),
+    uid: u32('uid'),
+    gid: u32('gid'),
+    mode: u32('mode'),
+    zla: u32('zla'),
+    tbzLow,
+    cowLow,
+    tbzHigh,
+    cowHigh,
+    pointerBlocks: u32('pointerBlocks'),
+    blockShift: buf.readUInt8(META + FD_META.blockShift[0]),
     volumeOffset,
     lockMagicOk: buf.readUInt32LE(0) === FD_LOCK_MAGIC,
-    data: Buffer.from(buf.subarray(FD_DATA, FD_SIZE)),
-    tbz: m.tbzHigh * 2 ** 32 + m.tbzLow,
-    cow: m.cowHigh * 2 ** 32 + m.cowLow,
+    data,
+    tbz: tbzHigh * 2 ** 32 + tbzLow,
+    cow: cowHigh * 2 ** 32 + cowLow,
   };
 }
 

@@ -208,6 +208,18 @@ export class VmfsFile implements BlockDevice {
     return null;
   }
 
+  /**
+   * Volume offset of file block n when its bytes lie there in a row; null when
+   * it has none (hole, to-be-zeroed, resident); undefined for a sub-block (ask
+   * volumeOffsetOf byte by byte).
+   */
+  async blockVolumeOffset(n: number): Promise<number | null | undefined> {
+    if (this.fd.zla === ZLA.RESIDENT || n * this.unit >= this.size) return null;
+    const src = await this.source(n);
+    if (src.kind === 'volume') return src.offset;
+    return src.kind === 'sub' ? undefined : null;
+  }
+
   /** Counts for `stat`: blocks by kind over the whole file. */
   async blockCounts(): Promise<{ data: number; holes: number; tbz: number; sub: number } | null> {
     const c = { data: 0, holes: 0, tbz: 0, sub: 0 };

@@ -13,7 +13,9 @@ export function modeString(mode: number): string {
 
 /** UTC ISO-8601 to the second: "2021-08-11T07:38:51Z". */
 export function isoUtc(epochSeconds: number): string {
-  return new Date(epochSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  // toISOString always ends in ".sssZ"; whole seconds make it ".000Z".
+  const s = new Date(epochSeconds * 1000).toISOString();
+  return s.slice(0, -5) + 'Z';
 }
 
 /** ESXi ids are not host ids: only 0 is shown by name, as debugvmfs does for root. */

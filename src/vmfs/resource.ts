@@ -58,9 +58,10 @@ export class Resource {
   }
 
   /** File offset of resource r of cluster c (§6.2), checked against the header and the file length. */
-  offsetOf(cluster: number, resource: number, where: ErrorWhere): number {
+  offsetOf(cluster: number, resource: number, where: ErrorWhere | (() => ErrorWhere)): number {
     const h = this.h;
-    const fail = (p: string) => new VmfskitError('CORRUPT', `${p} — outside ${this.name}`, where);
+    // A listing asks this once per entry: the error coordinates are only built when there is an error.
+    const fail = (p: string) => new VmfskitError('CORRUPT', `${p} — outside ${this.name}`, typeof where === 'function' ? where() : where);
     if (resource >= h.perCluster) throw fail(`resource ${resource} of cluster ${cluster} ≥ ${h.perCluster} resources per cluster`);
     if (cluster * h.perCluster + resource >= h.count) throw fail(`cluster ${cluster} resource ${resource} is beyond the ${h.count} resources`);
     const off =

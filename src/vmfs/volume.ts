@@ -20,6 +20,19 @@ import { Resource } from './resource.js';
 import { VmfsResolver } from './vmfs-resolver.js';
 
 export const ROOT_FD = 0x00000004;
+
+/** 1 MiB of .fdc.sf and, per file block in it, volume offset minus file offset (null: no volume offset; undefined: ask the block map). */
+interface FdWindow {
+  buf: Buffer;
+  start: number;
+  unit: number;
+  first: number;
+  deltas: Array<number | null | undefined>;
+}
+
+function whereOf(w: ErrorWhere | (() => ErrorWhere)): ErrorWhere {
+  return typeof w === 'function' ? w() : w;
+}
 /** System file resources in FDC cluster 0 (§5.1). */
 const SYSTEM = { fbb: 1, fdc: 2, pbc: 3, sbc: 4, vh: 5, pb2: 6, sdd: 7 } as const;
 type SystemName = 'fbb' | 'fdc' | 'pbc' | 'sbc' | 'pb2';
@@ -28,6 +41,12 @@ const MAX_SYMLINKS = 40;
 const MAX_PATH_COMPONENTS = 4096;
 const S_IFDIR = 0o040000;
 const FDC_WINDOW = 1 << 20;
+/** Windows read in one go ahead of a listing (8 MiB = 4096 FDs). */
+const PREFETCH_WINDOWS = 8;
+/** A window spanning more file blocks than this decodes its FDs through the block map one by one. */
+const MAX_WINDOW_BLOCKS = 64;
+/** For a bounds check whose failure is not reported (it is redone, with coordinates, in order). */
+const NO_WHERE = (): ErrorWhere => ({ file: '' });
 const S_IFREG = 0o100000;
 const S_IFLNK = 0o120000;
 
@@ -37,7 +56,7 @@ export class Vmfs implements VmfsVolume, FileContext {
   readonly blockSize: number;
   readonly dense: boolean;
   readonly volume: BlockDevice;
-  private readonly fdWindows = new Lru<number, Buffer>(32);
+  private readonly fdWindows = new Lru<number, FdWindow>(32);
   private readonly fds = new Lru<number, Fd>(4096);
   private readonly pbs = new Lru<number, Uint32Array>(2048);
   private readonly dirs = new Lru<number, DirEntry[]>(256);
@@ -164,28 +183,94 @@ export class Vmfs implements VmfsVolume, FileContext {
   // ---- file descriptors ---------------------------------------------------
 
   /** The FD with address `address`, read from `.fdc.sf` (checked to name itself). */
-  async fd(address: number, from: ErrorWhere): Promise<Fd> {
-    if (addrType(address) !== ADDR.FD) throw new VmfskitError('CORRUPT', `${hex(address)} is not an FD address`, from);
+  async fd(address: number, from: ErrorWhere | (() => ErrorWhere)): Promise<Fd> {
+    if (addrType(address) !== ADDR.FD) throw new VmfskitError('CORRUPT', `${hex(address)} is not an FD address`, whereOf(from));
     return this.fds.getOrLoad(address, async () => {
       const fdc = await this.resource('fdc');
-      if (fdc.h.resourceSize !== FD_SIZE) throw new VmfskitError('CORRUPT', `file descriptors are ${fdc.h.resourceSize} bytes, expected ${FD_SIZE}`, this.at(0, '.fdc.sf resource header'));
-      const { cluster, resource } = fdClusterResource(address);
-      const off = fdc.offsetOf(cluster, resource, { ...from, structure: `${from.structure} (FD ${hex(address)})` });
-      // Listings touch neighbouring FDs: read .fdc.sf in 1 MiB windows (2048 divides the window, so no FD straddles two).
+      const off = this.fdOffset(fdc, address, from);
       const w = Math.floor(off / FDC_WINDOW);
-      const win = await this.fdWindows.getOrLoad(w, async () => {
-        const b = Buffer.allocUnsafe(Math.min(FDC_WINDOW, fdc.file.size - w * FDC_WINDOW));
-        await fdc.file.read(b, w * FDC_WINDOW);
-        return b;
-      });
-      const buf = win.subarray(off - w * FDC_WINDOW, off - w * FDC_WINDOW + FD_SIZE);
+      const win = await this.fdWindows.getOrLoad(w, async () => (await this.readFdWindows(fdc, w, 1))[0]!);
+      const fd = this.fdInWindow(win, off, address, from);
+      if (fd) return fd;
       const volOff = (await (fdc.file as VmfsFile).volumeOffsetOf(off)) ?? 0;
-      const fd = parseFd(buf, volOff);
-      if (fd.address !== address) {
-        throw new VmfskitError('CORRUPT', `FD ${hex(address)} is not in use (its slot says ${hex(fd.address)})`, { ...this.at(volOff + 512, `FD ${hex(address)}`), structure: `${from.structure} → FD ${hex(address)}` });
-      }
-      return fd;
+      const rel = off - win.start;
+      return this.checkFd(parseFd(win.buf.subarray(rel, rel + FD_SIZE), volOff), address, volOff, from);
     });
+  }
+
+  /** File offset of an FD in `.fdc.sf` (checked against the resource header). */
+  private fdOffset(fdc: Resource, address: number, from: ErrorWhere | (() => ErrorWhere)): number {
+    if (fdc.h.resourceSize !== FD_SIZE) throw new VmfskitError('CORRUPT', `file descriptors are ${fdc.h.resourceSize} bytes, expected ${FD_SIZE}`, this.at(0, '.fdc.sf resource header'));
+    const { cluster, resource } = fdClusterResource(address);
+    return fdc.offsetOf(cluster, resource, () => {
+      const f = whereOf(from);
+      return { ...f, structure: `${f.structure} (FD ${hex(address)})` };
+    });
+  }
+
+  private checkFd(fd: Fd, address: number, volOff: number, from: ErrorWhere | (() => ErrorWhere)): Fd {
+    if (fd.address !== address) {
+      throw new VmfskitError('CORRUPT', `FD ${hex(address)} is not in use (its slot says ${hex(fd.address)})`, { ...this.at(volOff + 512, `FD ${hex(address)}`), structure: `${whereOf(from).structure} → FD ${hex(address)}` });
+    }
+    return fd;
+  }
+
+  /** The FD at file offset `off` decoded from a cached window, or undefined when its volume offset must be asked of the block map. */
+  private fdInWindow(win: FdWindow, off: number, address: number, from: ErrorWhere | (() => ErrorWhere), copy = true): Fd | undefined {
+    const delta = win.deltas[Math.floor(off / win.unit) - win.first];
+    if (delta === undefined) return undefined;
+    const volOff = delta === null ? 0 : off + delta;
+    const rel = off - win.start;
+    return this.checkFd(parseFd(win.buf.subarray(rel, rel + FD_SIZE), volOff, copy), address, volOff, from);
+  }
+
+  /**
+   * `count` consecutive windows of .fdc.sf from window `w`, in one read (listings
+   * touch neighbouring FDs), each with where its FD blocks sit on the volume so
+   * that FDs decode without a block-map walk each.
+   */
+  private async readFdWindows(fdc: Resource, w: number, count: number): Promise<FdWindow[]> {
+    const file = fdc.file as VmfsFile;
+    const start = w * FDC_WINDOW;
+    const all = Buffer.allocUnsafe(Math.min(count * FDC_WINDOW, file.size - start));
+    await file.read(all, start);
+    const out: FdWindow[] = [];
+    for (let s = 0; s < all.length; s += FDC_WINDOW) {
+      const buf = all.subarray(s, Math.min(s + FDC_WINDOW, all.length));
+      const ws = start + s;
+      const first = Math.floor(ws / file.unit);
+      const last = Math.floor((ws + buf.length - 1) / file.unit);
+      const deltas: Array<number | null | undefined> = [];
+      // 2048 divides the window and the unit (≥ 64 KiB here), so no FD straddles two windows or two blocks.
+      if (last - first < MAX_WINDOW_BLOCKS) {
+        for (let n = first; n <= last; n++) {
+          let d: number | null | undefined;
+          try {
+            const at = await file.blockVolumeOffset(n);
+            d = at === null || at === undefined ? at : at - n * file.unit;
+          } catch {
+            d = undefined; // the FDs of this block raise the error themselves, in order
+          }
+          deltas.push(d);
+        }
+      }
+      out.push({ buf, start: ws, unit: file.unit, first, deltas });
+    }
+    return out;
+  }
+
+  /** Read ahead, in one go, the run of uncached windows from `w` that the FDs at `offs[i…]` need. */
+  private async prefetchFdWindows(fdc: Resource, offs: number[], i: number, w: number): Promise<void> {
+    const needed = new Set<number>();
+    for (let j = i; j < offs.length && needed.size < 4 * PREFETCH_WINDOWS; j++) if (offs[j]! >= 0) needed.add(Math.floor(offs[j]! / FDC_WINDOW));
+    let count = 1;
+    while (count < PREFETCH_WINDOWS && needed.has(w + count) && this.fdWindows.get(w + count) === undefined) count++;
+    try {
+      const wins = await this.readFdWindows(fdc, w, count);
+      wins.forEach((win, k) => this.fdWindows.set(w + k, win));
+    } catch {
+      // The FD's own read below raises the error as it always did.
+    }
   }
 
   private fileOf(fd: Fd, p: string): VmfsFile {
@@ -274,9 +359,16 @@ export class Vmfs implements VmfsVolume, FileContext {
   }
 
   private async statOf(fd: Fd, p: string): Promise<VmfsStat> {
+    const st = this.statOfSync(fd, p);
+    if (st.type === 'symlink') st.symlinkTarget = await this.linkText(fd, p);
+    return st;
+  }
+
+  /** `stat` without a symlink's target (which needs a read); `name` when the caller knows the last component. */
+  private statOfSync(fd: Fd, p: string, name?: string): VmfsStat {
     const type = fileType(fd);
     const st: VmfsStat = {
-      name: p === '/' ? '/' : path.posix.basename(p),
+      name: name ?? (p === '/' ? '/' : path.posix.basename(p)),
       path: p,
       type,
       mode: (fd.mode & 0o7777) | (type === 'dir' ? S_IFDIR : type === 'symlink' ? S_IFLNK : S_IFREG),
@@ -304,7 +396,6 @@ export class Vmfs implements VmfsVolume, FileContext {
         fdHostOffset: this.at(fd.volumeOffset, '').offset,
       },
     };
-    if (type === 'symlink') st.symlinkTarget = await this.linkText(fd, p);
     if (type === 'rdm') Object.assign(st.details!, rdmDetails(fd));
     return st;
   }
@@ -330,12 +421,40 @@ export class Vmfs implements VmfsVolume, FileContext {
   async readdir(p: string): Promise<VmfsStat[]> {
     const r = await this.resolve(p, true);
     if (!isDir(r.fd)) throw new VmfskitError('NOT_FOUND', 'not a directory', { file: this.address + r.path });
-    const out: VmfsStat[] = [];
-    for (const e of await this.entries(r.fd, r.path)) {
+    const entries = await this.entries(r.fd, r.path);
+    const fdc = await this.resource('fdc');
+    // Where each FD is in .fdc.sf, up to the first entry that is bad (its error is raised in order, below).
+    const offs = new Array<number>(entries.length).fill(-1);
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
       if (e.name === '.' || e.name === '..') continue;
-      const where = this.at(e.volumeOffset, `directory ${r.path} entry '${e.name}'`);
-      const fd = await this.fd(e.fdAddress, where);
-      out.push(await this.statOf(fd, joinPath(r.path, e.name)));
+      if (addrType(e.fdAddress) !== ADDR.FD) break;
+      try {
+        offs[i] = this.fdOffset(fdc, e.fdAddress, NO_WHERE);
+      } catch {
+        break;
+      }
+    }
+    const out: VmfsStat[] = [];
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
+      if (e.name === '.' || e.name === '..') continue;
+      const where = () => this.at(e.volumeOffset, `directory ${r.path} entry '${e.name}'`);
+      let fd = this.fds.get(e.fdAddress);
+      const off = offs[i]!;
+      if (fd === undefined && off >= 0) {
+        const w = Math.floor(off / FDC_WINDOW);
+        let win = this.fdWindows.get(w);
+        if (win === undefined) {
+          await this.prefetchFdWindows(fdc, offs, i, w);
+          win = this.fdWindows.get(w);
+        }
+        // Not cached, and its data left a view: it is dropped once its line is made (path lookups cache their own FDs).
+        if (win !== undefined) fd = this.fdInWindow(win, off, e.fdAddress, where, false);
+      }
+      fd ??= await this.fd(e.fdAddress, where);
+      const path = joinPath(r.path, e.name);
+      out.push(fd.type === FD_TYPE.SYMLINK ? await this.statOf(fd, path) : this.statOfSync(fd, path, e.name !== '' && !e.name.includes('/') ? e.name : undefined));
     }
     return out;
   }
