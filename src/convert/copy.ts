@@ -117,7 +117,7 @@ export async function copyDevice(dev: BlockDevice, sink: Sink, opts: CopyOptions
     await writeData(buf, pos, buf.length, offset);
   };
 
-  for await (const c of readSequential(dev, { chunkSize: opts.chunkSize ?? CHUNK, inFlight: opts.inFlight ?? 2 })) {
+  for await (const c of readSequential(dev, { chunkSize: opts.chunkSize ?? CHUNK, inFlight: opts.inFlight ?? 2, shared: true })) {
     check();
     if (c.kind === 'zero') {
       if (holes) {

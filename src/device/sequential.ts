@@ -29,6 +29,12 @@ export interface SequentialOptions {
   ignoreMap?: boolean;
   /** How much of the map to ask for at once (bounds memory on fragmented devices). */
   mapWindow?: number;
+  /**
+   * Read into shared memory (SharedArrayBuffer): a stream-optimized VMDK then inflates whole grains
+   * on its worker threads straight into the chunk, with no copy. Off by default: a consumer that
+   * transfers chunks to other threads cannot transfer shared memory.
+   */
+  shared?: boolean;
 }
 
 interface Planned {
@@ -85,7 +91,7 @@ export async function* readSequential(dev: BlockDevice, opts: SequentialOptions 
   const inFlight = Math.max(1, opts.inFlight ?? 2);
   const window = opts.mapWindow ?? 1 << 30;
   // inFlight reads + the one the consumer holds.
-  const pool: Buffer[] = Array.from({ length: inFlight + 1 }, () => Buffer.allocUnsafe(chunk));
+  const pool: Buffer[] = Array.from({ length: inFlight + 1 }, () => (opts.shared ? Buffer.from(new SharedArrayBuffer(chunk)) : Buffer.allocUnsafe(chunk)));
   let nextBuf = 0;
   const queue: { p: Planned; data?: Promise<Buffer> }[] = [];
   const it = plan(dev, start, end, chunk, opts.ignoreMap ?? false, window);

@@ -38,8 +38,9 @@ export function releaseRegion(r: Region): void {
 }
 
 /**
- * Returns inflateInto(input, output, spans, first, count, slot, sizes): span k ([offset, length]
- * pairs into input) is inflated into output at k × slot; sizes[k] = inflated bytes, or -1 (not a
+ * Returns inflateInto(input, output, dest, spans, first, count, slot, sizes): span k ([offset,
+ * length, to] triples; offset into input) is inflated into dest at `to` when to ≥ 0 (the caller's
+ * own buffer: no copy afterwards), else into output at k × slot; sizes[k] = inflated bytes, or -1 (not a
  * complete zlib stream) / -2 (larger than the slot) — the answers zlib.inflateSync gives with
  * maxOutputLength = slot. It runs on the calling thread and, as source text, in every worker, so it
  * only uses what it is given (zlib) and no module bindings.
@@ -49,7 +50,7 @@ export function releaseRegion(r: Region): void {
  * fixed cost per call). One Inflate per thread, reset per grain, whose handle writes straight into
  * the output slot, costs ~15 µs per stored grain.
  */
-function makeInflater(zlib: typeof import('node:zlib')) {
+export function makeInflater(zlib: typeof import('node:zlib')) {
   const { Z_FINISH } = zlib.constants;
   let inf: import('node:zlib').Inflate | null = null;
   let handle: { writeSync(flush: number, i: Uint8Array, io: number, il: number, o: Uint8Array, oo: number, ol: number): void; reset(): void; onerror: unknown } | null = null;
@@ -57,20 +58,39 @@ function makeInflater(zlib: typeof import('node:zlib')) {
   let failed = false;
   // After a full slot: is there more? (more output = too large; an error = stream not complete.)
   const probe = new Uint8Array(64);
+  // Internals a future Node may change: without them, inflateSync (slower, same answers).
+  let portable = false;
+  const viaInflateSync = (input: Uint8Array, at: number, len: number, output: Uint8Array, to: number, slot: number): number => {
+    let r: Buffer;
+    try {
+      r = zlib.inflateSync(input.subarray(at, at + len), { maxOutputLength: slot });
+    } catch (e) {
+      return (e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' ? -2 : -1;
+    }
+    output.set(r, to);
+    return r.length;
+  };
   const fresh = () => {
     inf = new zlib.Inflate();
     // @ts-expect-error internal: the native handle and its [availOutAfter, availInAfter] pair
     handle = inf._handle;
     // @ts-expect-error internal
     state = inf._writeState;
+    if (typeof handle?.writeSync !== 'function' || typeof handle.reset !== 'function' || !(state instanceof Uint32Array) || state.length < 2) {
+      portable = true;
+      return;
+    }
     // An error is an answer (-1), not an 'error' event on a stream nobody listens to.
     handle!.onerror = () => {
       failed = true;
     };
   };
   const one = (input: Uint8Array, at: number, len: number, output: Uint8Array, to: number, slot: number): number => {
-    if (!handle || failed) fresh();
-    else handle.reset();
+    if (portable) return viaInflateSync(input, at, len, output, to, slot);
+    if (!handle || failed) {
+      fresh();
+      if (portable) return viaInflateSync(input, at, len, output, to, slot);
+    } else handle.reset();
     failed = false;
     handle!.writeSync(Z_FINISH, input, at, len, output, to, slot);
     if (failed) return -1;
@@ -82,10 +102,11 @@ function makeInflater(zlib: typeof import('node:zlib')) {
     if (failed) return -1;
     return state[0] === probe.length ? got : -2;
   };
-  return (input: Uint8Array, output: Uint8Array, spans: Int32Array, first: number, count: number, slot: number, sizes: Int32Array): void => {
+  return (input: Uint8Array, output: Uint8Array, dest: Uint8Array | null, spans: Int32Array, first: number, count: number, slot: number, sizes: Int32Array): void => {
     for (let k = first; k < first + count; k++) {
+      const to = spans[3 * k + 2]!;
       try {
-        sizes[k] = one(input, spans[2 * k]!, spans[2 * k + 1]!, output, k * slot, slot);
+        sizes[k] = to >= 0 ? one(input, spans[3 * k]!, spans[3 * k + 1]!, dest!, to, slot) : one(input, spans[3 * k]!, spans[3 * k + 1]!, output, k * slot, slot);
       } catch {
         failed = true;
         sizes[k] = -1;
@@ -102,9 +123,9 @@ const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const inflateInto = (${makeInflater.toString()})(require('node:zlib'));
 parentPort.on('message', (m) => {
-  const input = new Uint8Array(m.input), output = new Uint8Array(m.output);
+  const input = new Uint8Array(m.input), output = new Uint8Array(m.output), dest = m.dest ? new Uint8Array(m.dest) : null;
   const sizes = new Int32Array(m.first + m.count);
-  inflateInto(input, output, m.spans, m.first, m.count, m.slot, sizes);
+  inflateInto(input, output, dest, m.spans, m.first, m.count, m.slot, sizes);
   parentPort.postMessage({ id: m.id, sizes: sizes.subarray(m.first) });
 });`;
 
@@ -141,12 +162,12 @@ class PoolWorker {
     this.pending.clear();
   }
 
-  run(r: Region, spans: Int32Array, first: number, count: number, slot: number): Promise<Int32Array> {
+  run(r: Region, dest: SharedArrayBuffer | null, spans: Int32Array, first: number, count: number, slot: number): Promise<Int32Array> {
     const id = this.nextId++;
     if (this.busy++ === 0) this.worker.ref();
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, input: r.input.buffer, output: r.output.buffer, spans, first, count, slot });
+      this.worker.postMessage({ id, input: r.input.buffer, output: r.output.buffer, dest, spans, first, count, slot });
     });
   }
 }
@@ -168,15 +189,17 @@ function pool(): PoolWorker[] {
 }
 
 /**
- * Inflate the zlib streams at `spans` ([offset, length] pairs into region.input) into
- * region.output, grain k at k × slot. Returns the inflated size of each (see inflateInto).
+ * Inflate the zlib streams at `spans` ([offset, length, to] triples; offset into region.input)
+ * into `dest` at `to` (to ≥ 0; dest must then be shared memory, so workers can write it) or else
+ * into region.output, grain k at k × slot. Returns the inflated size of each (see inflateInto).
  */
-export async function inflateGrains(r: Region, spans: Int32Array, slot: number): Promise<Int32Array> {
-  const n = spans.length / 2;
+export async function inflateGrains(r: Region, spans: Int32Array, slot: number, dest: Uint8Array | null = null): Promise<Int32Array> {
+  const n = spans.length / 3;
+  const shared = dest ? (dest.buffer as SharedArrayBuffer) : null;
   const sizes = new Int32Array(n);
   const ws = n >= MIN_GRAINS_FOR_WORKERS ? pool() : [];
   if (ws.length === 0) {
-    inflateInto(r.input, r.output, spans, 0, n, slot, sizes);
+    inflateInto(r.input, r.output, shared ? new Uint8Array(shared) : null, spans, 0, n, slot, sizes);
     return sizes;
   }
   const batches = Math.min(ws.length, Math.ceil(n / 4));
@@ -185,7 +208,7 @@ export async function inflateGrains(r: Region, spans: Int32Array, slot: number):
   for (let first = 0; first < n; first += per) {
     const count = Math.min(per, n - first);
     const w = ws.reduce((a, c) => (c.busy < a.busy ? c : a));
-    parts.push(w.run(r, spans, first, count, slot).then((s) => sizes.set(s, first)));
+    parts.push(w.run(r, shared, spans, first, count, slot).then((s) => sizes.set(s, first)));
   }
   await Promise.all(parts);
   return sizes;

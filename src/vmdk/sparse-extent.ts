@@ -310,7 +310,11 @@ export class SparseExtent implements LayerExtent {
   private async inflateInto(buf: Uint8Array, group: Slot[], start: number, end: number, region: Region): Promise<void> {
     const chunk = region.input.subarray(0, end - start);
     await this.dev.read(chunk, start);
-    const spans = new Int32Array(group.length * 2);
+    // Whole grains go straight into the caller's buffer when it is shared memory (workers can
+    // write it): no copy out of the region afterwards. Offsets must fit the Int32 span entry.
+    const direct = buf.buffer instanceof SharedArrayBuffer && buf.byteOffset + buf.length <= 0x7fffffff;
+    const gb = this.grainBytes;
+    const spans = new Int32Array(group.length * 3);
     group.forEach((s, k) => {
       const rel = s.gte * SECTOR - start;
       const lba = chunk.readBigUInt64LE(rel + GRAIN_LBA);
@@ -319,17 +323,18 @@ export class SparseExtent implements LayerExtent {
       const cmp = chunk.readUInt32LE(rel + GRAIN_CMP_SIZE);
       if (cmp === 0 || GRAIN_DATA + cmp > this.maxRecord) throw this.grainError('CORRUPT', s, `grain marker at sector ${s.gte} has compressed size ${cmp}`);
       if (rel + GRAIN_DATA + cmp > chunk.length) throw this.grainError('TRUNCATED', s, `compressed grain at sector ${s.gte} runs past the end of the file (${this.dev.size} bytes)`);
-      spans[2 * k] = rel + GRAIN_DATA;
-      spans[2 * k + 1] = cmp;
+      spans[3 * k] = rel + GRAIN_DATA;
+      spans[3 * k + 1] = cmp;
+      spans[3 * k + 2] = direct && s.within === 0 && s.len === gb ? buf.byteOffset + s.pos : -1;
     });
-    const gb = this.grainBytes;
-    const sizes = await inflateGrains(region, spans, gb);
+    const sizes = await inflateGrains(region, spans, gb, direct ? buf : null);
     const out = region.output;
     group.forEach((s, k) => {
       const got = sizes[k]!;
       const isLast = (s.g + 1) * gb >= this.size;
       if (got < 0) throw this.grainError('CORRUPT', s, got === -2 ? `compressed grain at sector ${s.gte} inflates to more than ${gb} bytes` : `compressed grain at sector ${s.gte} is not a valid zlib stream`);
       if (got !== gb && !(isLast && got >= s.within + s.len)) throw this.grainError('CORRUPT', s, `compressed grain at sector ${s.gte} inflates to ${got} bytes, expected ${gb}`);
+      if (spans[3 * k + 2]! >= 0) return;
       const slot = out.subarray(k * gb, k * gb + got);
       buf.set(slot.subarray(s.within, s.within + s.len), s.pos);
       if (s.len < gb) this.grainCache.set(s.g, Buffer.from(slot));
