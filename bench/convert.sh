@@ -10,12 +10,10 @@
 # Usage: bash bench/convert.sh [RUNS]   (needs qemu-img; run npm run build first)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/bench/lib.sh"
 RUNS=${1:-5}
-W=${BENCH_DIR:-${TMPDIR:-/tmp}/vmfskit-bench-convert}
-OUT_MD=${OUT_MD:-$root/bench/results-convert.md}
+bench_dir convert
 VMFSKIT="node $root/bin/vmfskit"
-mkdir -p "$W"
-cd "$W"
 
 MiB=1048576
 if [ ! -f base.raw ]; then
@@ -42,21 +40,13 @@ if [ ! -f ds.img ] && [ -f "$root/dist/corpus/builders/vmfs5/index.js" ]; then
 fi
 sha=$(sha256sum base.raw | cut -d' ' -f1)
 
-now() { date +%s.%N; }
-# run NAME INPUTS... -- CMD...: warm the inputs, delete the output, time the command.
-run() {
-  local inputs=() ; while [ "$1" != "--" ]; do inputs+=("$1"); shift; done; shift
-  for f in "${inputs[@]}"; do cat "$f" > /dev/null; done
-  rm -f out.raw
-  local t0 t1; t0=$(now); "$@" > /dev/null; t1=$(now)
-  echo "$t1 - $t0" | bc
-}
-stats() { sort -n | awk '{a[NR]=$1} END {m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2; printf "%.2f %.2f", m, a[1]}'; }
+# run INPUTS... -- CMD...: delete the output, then `timed` (prints "WALL CPU").
+run() { rm -f out.raw; timed "$@"; }
 
 declare -A T
 cases=(sparse stream)
 [ -f ds.img ] && cases+=(vmfs)
-load0=$(cut -d' ' -f1-3 /proc/loadavg)
+load0=$(loadavg)
 for c in "${cases[@]}"; do
   for i in $(seq 1 "$RUNS"); do
     case $c in
@@ -67,8 +57,8 @@ for c in "${cases[@]}"; do
       vmfs)   a=$(run ds.img -- $VMFSKIT convert -q ds.img::/VM/VM-flat.vmdk out.raw)
               b=$(run base.raw -- qemu-img convert -f raw -O raw base.raw out.raw) ;;
     esac
-    T[$c.v]+="$a "; T[$c.q]+="$b "
-    echo "$c run $i: vmfskit $a s, qemu-img $b s" >&2
+    T[$c.v]+="${a% *} "; T[$c.q]+="${b% *} "
+    echo "$c run $i: vmfskit wall ${a% *} s, cpu ${a#* } s; qemu-img wall ${b% *} s, cpu ${b#* } s" >&2
   done
   # The output must be right, not only fast.
   $VMFSKIT convert -q --force "$( [ $c = vmfs ] && echo ds.img::/VM/VM-flat.vmdk || echo $c.vmdk)" out.raw
@@ -76,7 +66,7 @@ for c in "${cases[@]}"; do
   [ "$got" = "$sha" ] || { echo "WRONG OUTPUT for $c: $got != $sha" >&2; exit 1; }
   T[$c.alloc]=$(( $(stat -c %b out.raw) * 512 / MiB ))
 done
-load1=$(cut -d' ' -f1-3 /proc/loadavg)
+load1=$(loadavg)
 
 {
   echo "# convert benchmark: vmfskit vs qemu-img convert -O raw"
@@ -90,8 +80,8 @@ load1=$(cut -d' ' -f1-3 /proc/loadavg)
   echo "| case | vmfskit median s | vmfskit best s | qemu-img median s | qemu-img best s | ratio (median) | output allocated |"
   echo "|---|---|---|---|---|---|---|"
   for c in "${cases[@]}"; do
-    read -r vm vb <<<"$(tr ' ' '\n' <<<"${T[$c.v]}" | grep . | stats)"
-    read -r qm qb <<<"$(tr ' ' '\n' <<<"${T[$c.q]}" | grep . | stats)"
+    read -r vm vb <<<"$(stats 2 <<<"${T[$c.v]}")"
+    read -r qm qb <<<"$(stats 2 <<<"${T[$c.q]}")"
     label=$c; [ $c = vmfs ] && label="vmfs (ds.img::/VM/VM-flat.vmdk vs qemu-img on base.raw)"
     echo "| $label | $vm | $vb | $qm | $qb | $(echo "scale=2; $vm / $qm" | bc) | ${T[$c.alloc]} MiB |"
   done

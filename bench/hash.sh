@@ -10,30 +10,17 @@
 # Usage: bash bench/hash.sh [RUNS]   (needs hashdeep, md5sum, xxhsum, qemu-img; npm run build first)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/bench/lib.sh"
 RUNS=${1:-3}
 CASES=${CASES:-all}
-W=${BENCH_DIR:-${TMPDIR:-/tmp}/vmfskit-bench-hash}
-OUT_MD=${OUT_MD:-$root/bench/results-hash.md}
+bench_dir hash
 V="node $root/bin/vmfskit"
-mkdir -p "$W"
-cd "$W"
 
 if [ ! -f base.raw ]; then
   echo "making base.raw (1 GiB, 1 MiB random / 1 MiB zeros alternating, fully written)" >&2
-  node -e "const fs=require('fs'),c=require('crypto');const fd=fs.openSync('base.raw','wx'),z=Buffer.alloc(1<<20);
-    for(let i=0;i<1024;i++)fs.writeSync(fd,i%2?z:c.randomBytes(1<<20));fs.closeSync(fd)"
+  make_half_zero_raw base.raw 1024
 fi
 [ -f copy.raw ] || cp --sparse=never base.raw copy.raw
-
-# timed INPUTS... -- CMD...: warm the inputs, then time the command (stdout discarded).
-# Prints "WALL CPU" (CPU = user + sys of the command and its threads/children).
-timed() {
-  local inputs=(); while [ "$1" != "--" ]; do inputs+=("$1"); shift; done; shift
-  for f in "${inputs[@]}"; do cat "$f" > /dev/null; done
-  /usr/bin/time -f '%e %U %S' -o "$W/time.out" "$@" > /dev/null
-  awk '{printf "%.3f %.3f\n", $1, $2 + $3}' "$W/time.out"
-}
-stats() { sort -n | awk '{a[NR]=$1} END {m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2; printf "%.3f %.3f\n", m, a[1]}'; }
 
 names=(); cmds=(); inputs=()
 add() { names+=("$1"); inputs+=("$2"); cmds+=("$3"); }
@@ -58,7 +45,7 @@ if [ "$CASES" != compare ]; then
 fi
 
 declare -A T C
-load0=$(cut -d' ' -f1-3 /proc/loadavg)
+load0=$(loadavg)
 start=$(date -u +%FT%TZ)
 for r in $(seq 1 "$RUNS"); do
   for i in "${!names[@]}"; do
@@ -69,13 +56,13 @@ for r in $(seq 1 "$RUNS"); do
     echo "round $r ${names[$i]} wall $t s, cpu $c s" >&2
   done
 done
-load1=$(cut -d' ' -f1-3 /proc/loadavg)
+load1=$(loadavg)
 
 declare -A MED BEST CPU
 for n in "${names[@]}"; do
-  read -r m b < <(echo "${T[$n]}" | tr ' ' '\n' | grep . | stats)
+  read -r m b < <(stats <<<"${T[$n]}")
   MED[$n]=$m; BEST[$n]=$b
-  read -r m b < <(echo "${C[$n]}" | tr ' ' '\n' | grep . | stats)
+  read -r m b < <(stats <<<"${C[$n]}")
   CPU[$n]=$m
 done
 ratio() { echo "scale=3; ${MED[$1]} / ${MED[$2]}" | bc; }

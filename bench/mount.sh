@@ -8,6 +8,7 @@
 # Usage: bash bench/mount.sh [runs]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 RUNS="${1:-3}"
 VMFSKIT="$PWD/bin/vmfskit"
 work="$(mktemp -d "${TMPDIR:-/tmp}/vmfskit-bench-mount.XXXXXX")"
@@ -66,7 +67,7 @@ rate() {
 
 declare -A all
 for r in $(seq 1 "$RUNS"); do
-  cat "$work/lun.img" "$work/sparse.vmdk" > /dev/null   # the evidence warm for every competitor
+  warm "$work/lun.img" "$work/sparse.vmdk"   # the evidence warm for every competitor
   all[vmfskit-vmfs]+="$(rate "$work/m-vmfskit/VM/VM-flat.vmdk") "
   all[vmfs-fuse]+="$(rate "$work/m-vmfsfuse/VM/VM-flat.vmdk") "
   all[vmfskit-vmdk]+="$(rate "$work/m-vmdk-ours/sparse.raw") "
@@ -93,10 +94,10 @@ for r in $(seq 1 "$RUNS"); do
   all[iops-vmdkmount]+="$(iops "$work/m-vmdkmount/vmdk1" "$((r + 100))") "
 done
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-best() { tr ' ' '\n' | grep -v '^$' | sort -n | tail -1; }
-echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "load average: $(loadavg)"
 printf '%-18s %-34s %8s %8s\n' 'mount (MB/s|IOPS)' runs median best
 for k in vmfskit-vmfs vmfs-fuse vmfskit-vmdk vmdkmount iops-vmfskit-vmdk iops-vmdkmount; do
-  printf '%-18s %-34s %8s %8s\n' "$k" "${all[$k]}" "$(echo "${all[$k]}" | median)" "$(echo "${all[$k]}" | best)"
+  # MB/s and IOPS: the best run is the highest.
+  read -r m b < <(stats -h 0 <<<"${all[$k]}")
+  printf '%-18s %-34s %8s %8s\n' "$k" "${all[$k]}" "$m" "$b"
 done

@@ -10,12 +10,10 @@
 # Usage: bash bench/vmfs.sh [RUNS]   (needs hyperfine, debugvmfs; run npm run build first)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/bench/lib.sh"
 RUNS=${1:-5}
-W=${BENCH_DIR:-${TMPDIR:-/tmp}/vmfskit-bench-vmfs}
-OUT_MD=${OUT_MD:-$root/bench/results-vmfs.md}
+bench_dir vmfs
 VMFSKIT="node $root/bin/vmfskit"
-mkdir -p "$W"
-cd "$W"
 
 if [ ! -f flat.img ]; then
   echo "making flat.img (VMFS-5, /VM/VM-flat.vmdk = 1 GiB of pattern data, thick)" >&2
@@ -53,7 +51,7 @@ hyperfine --warmup 1 --runs "$RUNS" --export-markdown ls.md \
 {
   echo "# VMFS reader benchmark"
   echo
-  echo "Run: \`bash bench/vmfs.sh $RUNS\` on $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end."
+  echo "Run: \`bash bench/vmfs.sh $RUNS\` on $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) CPUs, load average $(loadavg) at the end."
   echo "Inputs built by corpus/builders/vmfs5 in $W; page cache warm; both readers produce the same bytes (md5 $a)."
   echo
   echo "## cat of a 1 GiB flat file inside a VMFS-5 LUN image"

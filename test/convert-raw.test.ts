@@ -3,23 +3,16 @@
  * split sets, stdout, refusals, signals, hashes. Expected values come from
  * the source bytes themselves and node:crypto, never from vmfskit.
  */
-import { describe, expect, it, beforeAll, afterAll } from 'vitest';
+import { describe, expect, it, beforeAll } from 'vitest';
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { closeSync, existsSync, linkSync, openSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, linkSync, openSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runCli, isOneLineError } from './helpers/cli.js';
-import { scratch, BIN } from './helpers/paths.js';
-import { sha256File } from './helpers/hash.js';
+import { BIN } from './helpers/paths.js';
+import { digestHex, sha256, sha256File, sha256Files } from './helpers/hash.js';
+import { scratchCleaned } from './helpers/scratch.js';
 
-/** Scratch folders of this file, removed when it is done (outputs here are large, if mostly holes). */
-const made: string[] = [];
-function tmpDir(name: string): string {
-  const d = scratch(name);
-  made.push(d);
-  return d;
-}
-afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tmpDir = scratchCleaned();
 
 const MiB = 1 << 20;
 let dir: string;
@@ -40,8 +33,8 @@ beforeAll(() => {
   buf.fill(0x01, 20 * MiB, 20 * MiB + 8192); // 8 KiB at 20 MiB
   buf[40 * MiB - 1] = 0; // ends in zeros: the exact size must come from ftruncate
   writeFileSync(src, buf);
-  srcSha = createHash('sha256').update(buf).digest('hex');
-  srcMd5 = createHash('md5').update(buf).digest('hex');
+  srcSha = sha256(buf);
+  srcMd5 = digestHex('md5', buf);
 });
 
 function allocated(file: string): number {
@@ -87,9 +80,7 @@ describe('convert host raw', () => {
     const pieces = readdirSync(dir).filter((f) => f.startsWith('split.raw')).sort();
     expect(pieces).toEqual(['split.raw.001', 'split.raw.002', 'split.raw.003']);
     expect(pieces.map((p) => statSync(path.join(dir, p)).size)).toEqual([15 * MiB, 15 * MiB, 10 * MiB]);
-    const h = createHash('sha256');
-    for (const p of pieces) h.update(readFileSync(path.join(dir, p)));
-    expect(h.digest('hex')).toBe(srcSha);
+    expect(await sha256Files(pieces.map((p) => path.join(dir, p)))).toBe(srcSha);
     expect(allocated(path.join(dir, 'split.raw.002'))).toBeLessThan(MiB); // only the 8 KiB at 20 MiB
   });
 
@@ -97,7 +88,7 @@ describe('convert host raw', () => {
     const r = await runCli(['convert', src, '-']);
     expect(r.code).toBe(0);
     expect(r.stdout.length).toBe(40 * MiB);
-    expect(createHash('sha256').update(r.stdout).digest('hex')).toBe(srcSha);
+    expect(sha256(r.stdout)).toBe(srcSha);
   });
 
   it('a closed pipe on stdout is a quiet end', async () => {

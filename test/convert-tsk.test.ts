@@ -4,26 +4,18 @@
  * partition table and the file names recorded in MANIFEST "tsk" (recorded
  * by build-tsk.sh from qemu-img's raw).
  */
-import { describe, expect, it, afterAll } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
 // @ts-expect-error plain .mjs shared with the corpus builder and the oracle check (no types)
 import { mmls, fls } from '../corpus/tsk/tsk-tools.mjs';
-import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { runCli } from './helpers/cli.js';
-import { scratch } from './helpers/paths.js';
 import { sha256File } from './helpers/hash.js';
+import { requireTools, TSK } from './helpers/tools.js';
 import { extractCase, type CorpusCase } from './helpers/corpus.js';
+import { scratchCleaned } from './helpers/scratch.js';
 import { readSection } from '../corpus/builders/manifest.js';
 
-/** Scratch folders of this file, removed when it is done (outputs here are large, if mostly holes). */
-const made: string[] = [];
-function tmpDir(name: string): string {
-  const d = scratch(name);
-  made.push(d);
-  return d;
-}
-afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tmpDir = scratchCleaned();
 
 interface TskSection {
   cases: Record<string, CorpusCase & { sha256: string; virtualSize: number }>;
@@ -31,16 +23,9 @@ interface TskSection {
   fls: Record<string, string[]>;
 }
 
-/** mmls and fls are required under CI (installed there); elsewhere the test is skipped and says so. */
-function hasTsk(): boolean {
-  const ok = spawnSync('mmls', ['-V']).status === 0 && spawnSync('fls', ['-V']).status === 0;
-  if (!ok && process.env.CI) throw new Error('CI is set but The Sleuth Kit (mmls, fls) is not installed');
-  return ok;
-}
-
 const section = readSection<TskSection>('tsk')!;
 
-describe.runIf(hasTsk())('The Sleuth Kit reads vmfskit convert output', () => {
+describe.runIf(requireTools(...TSK))('The Sleuth Kit reads vmfskit convert output', () => {
   it('MANIFEST records the known files', () => {
     expect(section.fls['2048']).toContain('r/r DOCS/REPORT.TXT');
     expect(section.fls['14336']).toContain('r/r evidence/deep/leaf.txt');

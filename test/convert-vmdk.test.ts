@@ -3,25 +3,19 @@
  * or by construction) and on the project corpus (MANIFEST "vmdk" cases and
  * "deltas" chain states, sha256 recorded from qemu-img).
  */
-import { describe, expect, it, beforeAll, afterAll } from 'vitest';
-import { copyFileSync, existsSync, readFileSync, statSync, symlinkSync, writeFileSync, rmSync } from 'node:fs';
+import { describe, expect, it, beforeAll } from 'vitest';
+import { copyFileSync, existsSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runCli, isOneLineError } from './helpers/cli.js';
-import { SHARED_CORPUS, hasSharedCorpus, scratch } from './helpers/paths.js';
+import { SHARED_CORPUS, hasSharedCorpus } from './helpers/paths.js';
 import { gunzipCached } from './helpers/gunzip-cache.js';
-import { sha256File } from './helpers/hash.js';
+import { sha256, sha256File, sha256Files } from './helpers/hash.js';
 import { listCases, extractCase, type VmdkCase } from './helpers/corpus.js';
+import { scratchCleaned } from './helpers/scratch.js';
 import { buildDeltaCorpus, type DeltasSection } from '../corpus/builders/delta-chains.js';
 import { readSection } from '../corpus/builders/manifest.js';
 
-/** Scratch folders of this file, removed when it is done (outputs here are large, if mostly holes). */
-const made: string[] = [];
-function tmpDir(name: string): string {
-  const d = scratch(name);
-  made.push(d);
-  return d;
-}
-afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tmpDir = scratchCleaned();
 
 const VMDK = path.join(SHARED_CORPUS, 'vmdk');
 const RS = 'a3bcf05f07a1c06a3380eeca8571f0efb2b85afafa1e21662b8cad436d1f7727';
@@ -80,8 +74,7 @@ describe.runIf(hasSharedCorpus())('convert real VMDKs (shared corpus)', () => {
   it('stdout output equals the file output (stream VMDK)', async () => {
     const s = await runCli(['convert', path.join(VMDK, 'vmdk-rs/streamOptimized.vmdk'), '-']);
     expect(s.code).toBe(0);
-    const { createHash } = await import('node:crypto');
-    expect(createHash('sha256').update(s.stdout).digest('hex')).toBe(RS);
+    expect(sha256(s.stdout)).toBe(RS);
   });
 
   it('cot/input.vmdk (1 GiB stream): split pieces of exact sizes concatenate to README sha256', async () => {
@@ -91,11 +84,7 @@ describe.runIf(hasSharedCorpus())('convert real VMDKs (shared corpus)', () => {
     const doc = JSON.parse(r.stdout.toString());
     expect(doc.files.map((f: string) => path.basename(f))).toEqual(['input.raw.001', 'input.raw.002', 'input.raw.003', 'input.raw.004']);
     expect(doc.files.map((f: string) => statSync(f).size)).toEqual([300, 300, 300, 124].map((m) => m * 2 ** 20));
-    const { createHash } = await import('node:crypto');
-    const { createReadStream } = await import('node:fs');
-    const h = createHash('sha256');
-    for (const f of doc.files) for await (const c of createReadStream(f, { highWaterMark: 4 << 20 })) h.update(c as Buffer);
-    expect(h.digest('hex')).toBe('49bc20df15e412a64472421e13fe86ff1c5165e18b2afccf160d4dc19fe68a14');
+    expect(await sha256Files(doc.files)).toBe('49bc20df15e412a64472421e13fe86ff1c5165e18b2afccf160d4dc19fe68a14');
   });
 
   it('cot/e9366f3/blank.vmdk (8 GiB of zeros, stream export) → an 8 GiB file with no blocks', async () => {

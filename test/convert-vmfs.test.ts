@@ -5,23 +5,16 @@
  * of the corpus/tsk VMDK (MANIFEST "tsk"), and the builder's own source
  * bytes for the flat and thin files.
  */
-import { describe, expect, it, beforeAll, afterAll } from 'vitest';
-import { statSync, rmSync } from 'node:fs';
+import { describe, expect, it, beforeAll } from 'vitest';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { runCli } from './helpers/cli.js';
-import { scratch } from './helpers/paths.js';
 import { sha256File } from './helpers/hash.js';
 import { extractCase, type CorpusCase } from './helpers/corpus.js';
+import { scratchCleaned } from './helpers/scratch.js';
 import { buildVmfs5, type BuildResult } from '../corpus/builders/vmfs5/index.js';
 
-/** Scratch folders of this file, removed when it is done (outputs here are large, if mostly holes). */
-const made: string[] = [];
-function tmpDir(name: string): string {
-  const d = scratch(name);
-  made.push(d);
-  return d;
-}
-afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tmpDir = scratchCleaned();
 
 const MiB = 1 << 20;
 const FLAT = 24 * MiB;

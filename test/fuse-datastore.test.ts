@@ -6,41 +6,21 @@
  * "deltas"); every read happens in a separate process.
  */
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
-import { spawn } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { runCli } from './helpers/cli.js';
 import { scratch } from './helpers/paths.js';
+import { runTool as run } from './helpers/proc.js';
+import { mountEntry, unmount } from './helpers/fuse.js';
+import { requireTools, FUSE } from './helpers/tools.js';
 import { readSection } from '../corpus/builders/manifest.js';
 import { buildDeltaCorpus, type DeltasSection } from '../corpus/builders/delta-chains.js';
 import { buildVmfs5, devicePath, type VolumeSpec } from '../corpus/builders/vmfs5/index.js';
 
-function hasFuse(): boolean {
-  try {
-    accessSync('/dev/fuse', constants.R_OK | constants.W_OK);
-    return true;
-  } catch {
-    if (process.env.CI) throw new Error('CI is set but /dev/fuse is not usable: the FUSE tests cannot run');
-    return false;
-  }
-}
+const mounted = (mnt: string) => mountEntry(mnt) !== undefined;
 
-function run(cmd: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-const mounted = (mnt: string) => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === mnt);
-
-describe.runIf(hasFuse())('mount of a VMFS-5 datastore with a VM (GPT LUN)', () => {
+describe.runIf(requireTools(...FUSE))('mount of a VMFS-5 datastore with a VM (GPT LUN)', () => {
   const section = readSection<DeltasSection>('deltas')!;
   const root = scratch('fuse-datastore');
   const mnt = path.join(root, 'mnt');
@@ -75,7 +55,7 @@ describe.runIf(hasFuse())('mount of a VMFS-5 datastore with a VM (GPT LUN)', () 
     expect(r.code).toBe(0);
   });
   afterAll(async () => {
-    if (mounted(mnt)) await run('fusermount', ['-uz', mnt]);
+    await unmount(mnt);
   });
 
   it('.disks/<VM display name> holds one raw view per disk state, named from the .vmsd, each with qemu-img sha256', async () => {
@@ -121,7 +101,7 @@ describe.runIf(hasFuse())('mount of a VMFS-5 datastore with a VM (GPT LUN)', () 
   });
 });
 
-describe.runIf(hasFuse())('mount of a datastore spanned over two LUNs (--extent)', () => {
+describe.runIf(requireTools(...FUSE))('mount of a datastore spanned over two LUNs (--extent)', () => {
   const root = scratch('fuse-spanned');
   const mnt = path.join(root, 'mnt');
   const lun = path.join(root, 'ds.img');
@@ -146,7 +126,7 @@ describe.runIf(hasFuse())('mount of a datastore spanned over two LUNs (--extent)
     mkdirSync(mnt, { recursive: true });
   });
   afterAll(async () => {
-    if (mounted(mnt)) await run('fusermount', ['-uz', mnt]);
+    await unmount(mnt);
   });
 
   it('reads a file across both LUNs byte-exact, and lists the broken disk in the info file', async () => {

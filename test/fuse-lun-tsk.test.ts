@@ -6,15 +6,17 @@
  * and fls on the same disk, recorded in corpus/MANIFEST ("tsk").
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { accessSync, constants, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { runCli } from './helpers/cli.js';
 import { CORPUS, scratch } from './helpers/paths.js';
 import { sha256File } from './helpers/hash.js';
+import { requireTools, FUSE, TSK } from './helpers/tools.js';
+import { unmount } from './helpers/fuse.js';
 import { readSection } from '../corpus/builders/manifest.js';
 import { buildVmfs5, type VolumeSpec } from '../corpus/builders/vmfs5/index.js';
-// A plain ES module shared with the corpus scripts (record, live re-check, tests).
+// @ts-expect-error a plain ES module shared with the corpus scripts (record, live re-check, tests): no types
 import { mmls, fls } from '../corpus/tsk/tsk-tools.mjs';
 
 interface TskSection {
@@ -23,19 +25,7 @@ interface TskSection {
   fls: Record<string, string[]>;
 }
 
-/** FUSE and TSK are installed by .ci/run: under CI their absence fails, elsewhere the test is skipped. */
-function ready(): boolean {
-  let ok = spawnSync('sh', ['-c', 'command -v mmls && command -v fls && command -v fusermount'], { stdio: 'ignore' }).status === 0;
-  try {
-    accessSync('/dev/fuse', constants.R_OK | constants.W_OK);
-  } catch {
-    ok = false;
-  }
-  if (!ok && process.env.CI) throw new Error('CI is set but FUSE (/dev/fuse, fusermount) or The Sleuth Kit (mmls, fls) is missing');
-  return ok;
-}
-
-describe.runIf(ready())('mount lun.img, then TSK on .disks/VM/VM.raw (issue 7)', () => {
+describe.runIf(requireTools(...FUSE, ...TSK))('mount lun.img, then TSK on .disks/VM/VM.raw (issue 7)', () => {
   const tsk = readSection<TskSection>('tsk')!;
   const root = scratch('fuse-lun-tsk');
   const lun = path.join(root, 'lun.img');
@@ -90,7 +80,7 @@ describe.runIf(ready())('mount lun.img, then TSK on .disks/VM/VM.raw (issue 7)',
 
   afterAll(async () => {
     await runCli(['umount', mnt]);
-    spawnSync('fusermount', ['-uz', mnt], { stdio: 'ignore' });
+    await unmount(mnt);
   });
 
   it('the raw view of the VM disk has the bytes qemu-img gives for that disk', async () => {

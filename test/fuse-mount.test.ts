@@ -10,56 +10,20 @@
  */
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, openSync, readSync, closeSync, readFileSync, writeFileSync, statSync, utimesSync, readdirSync, accessSync, constants } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readSync, closeSync, readFileSync, writeFileSync, statSync, utimesSync, readdirSync, constants } from 'node:fs';
 import path from 'node:path';
 import { runCli, isOneLineError } from './helpers/cli.js';
 import { SHARED_CORPUS, CORPUS, hasSharedCorpus, scratch } from './helpers/paths.js';
 import { gunzipCached } from './helpers/gunzip-cache.js';
-import { sha256File } from './helpers/hash.js';
+import { sha256, sha256File } from './helpers/hash.js';
+import { runTool } from './helpers/proc.js';
+import { mountEntry, unmount } from './helpers/fuse.js';
+import { requireTools, FUSE, TSK } from './helpers/tools.js';
 import { readSection } from '../corpus/builders/manifest.js';
 import { buildDeltaCorpus, type DeltasSection } from '../corpus/builders/delta-chains.js';
 
-/** FUSE must be usable here; under CI its absence is a failure, never a skip. */
-function hasFuse(): boolean {
-  let ok = true;
-  try {
-    accessSync('/dev/fuse', constants.R_OK | constants.W_OK);
-  } catch {
-    ok = false;
-  }
-  if (!ok && process.env.CI) throw new Error('CI is set but /dev/fuse is not usable: the FUSE tests cannot run');
-  return ok;
-}
-
-interface Proc {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Run a tool asynchronously (never execSync on a mount: a stuck read would hang the runner). */
-function sh(cmd: string, args: string[], timeoutMs = 60_000): Promise<Proc> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('latin1')));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-function mountEntry(mnt: string): string | undefined {
-  return readFileSync('/proc/self/mountinfo', 'utf8')
-    .split('\n')
-    .find((l) => l.split(' ')[4] === mnt);
-}
+/** Never execSync on a mount: a stuck read would hang the runner. latin1 keeps dd's binary output byte for byte. */
+const sh = (cmd: string, args: string[], timeoutMs = 60_000) => runTool(cmd, args, { timeoutMs, encoding: 'latin1' });
 
 async function mount(addr: string, mnt: string, extra: string[] = []): Promise<number> {
   mkdirSync(mnt, { recursive: true });
@@ -73,11 +37,6 @@ async function mount(addr: string, mnt: string, extra: string[] = []): Promise<n
   return pid;
 }
 
-/** Leave nothing behind, whatever happened in the test. */
-async function cleanup(mnt: string): Promise<void> {
-  if (mountEntry(mnt)) await sh('fusermount', ['-uz', mnt]);
-}
-
 async function sha256Of(file: string): Promise<string> {
   const r = await sha256sumAll([file]);
   return r[0]!;
@@ -89,10 +48,6 @@ async function sha256sumAll(files: string[]): Promise<string[]> {
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   return r.stdout.trim().split('\n').map((l) => l.split(/\s+/)[0]!);
-}
-
-function sha256(s: string | Buffer): string {
-  return createHash('sha256').update(s).digest('hex');
 }
 
 function waitFor(pred: () => boolean, ms: number): Promise<boolean> {
@@ -112,7 +67,7 @@ function times(file: string): { atimeMs: number; mtimeMs: number; ctimeMs: numbe
   return { atimeMs: s.atimeMs, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs, size: s.size };
 }
 
-describe.runIf(hasFuse() && hasSharedCorpus())('mount of the real ESXi VMFS-5 image', () => {
+describe.runIf(requireTools(...FUSE) && hasSharedCorpus())('mount of the real ESXi VMFS-5 image', () => {
   const mnt = path.join(scratch('fuse-vmfs5'), 'mnt');
   let image: string;
   let before: ReturnType<typeof times>;
@@ -122,7 +77,7 @@ describe.runIf(hasFuse() && hasSharedCorpus())('mount of the real ESXi VMFS-5 im
     before = times(image);
     await mount(image, mnt);
   });
-  afterAll(() => cleanup(mnt));
+  afterAll(() => unmount(mnt));
 
   it('is mounted ro,noatime with default_permissions, type fuse.vmfskit, source = the image', () => {
     const line = mountEntry(mnt)!;
@@ -223,7 +178,7 @@ describe.runIf(hasFuse() && hasSharedCorpus())('mount of the real ESXi VMFS-5 im
   });
 });
 
-describe.runIf(hasFuse())('mount of a host VMDK snapshot chain (COWD deltas on a flat base)', () => {
+describe.runIf(requireTools(...FUSE))('mount of a host VMDK snapshot chain (COWD deltas on a flat base)', () => {
   const section = readSection<DeltasSection>('deltas')!;
   const root = scratch('fuse-chain');
   const mnt = path.join(root, 'mnt');
@@ -243,7 +198,7 @@ describe.runIf(hasFuse())('mount of a host VMDK snapshot chain (COWD deltas on a
     }
     pid = await mount(path.join(vmDir, 'VM-000002.vmdk'), mnt);
   });
-  afterAll(() => cleanup(mnt));
+  afterAll(() => unmount(mnt));
 
   // Names from VM.vmsd: snapshot "Before update" is VM.vmdk, "After update" VM-000001.vmdk; VM-000002.vmdk is current.
   const CURRENT = 'VM.raw';
@@ -341,7 +296,7 @@ describe.runIf(hasFuse())('mount of a host VMDK snapshot chain (COWD deltas on a
   });
 });
 
-describe.runIf(hasFuse())('mount errors and foreground life cycle', () => {
+describe.runIf(requireTools(...FUSE))('mount errors and foreground life cycle', () => {
   const root = scratch('fuse-life');
   const mnt = path.join(root, 'mnt');
   const raw = path.join(root, 'disk.bin');
@@ -352,7 +307,7 @@ describe.runIf(hasFuse())('mount errors and foreground life cycle', () => {
     for (let i = 0; i < buf.length; i += 4) buf.writeUInt32LE(i * 2654435761 >>> 0, i);
     writeFileSync(raw, buf);
   });
-  afterAll(() => cleanup(mnt));
+  afterAll(() => unmount(mnt));
 
   it('a missing image or mount point is one line and exit 2, nothing mounted', async () => {
     const a = await runCli(['mount', '--log', `${mnt}.log`, path.join(root, 'nope.vmdk'), mnt]);
@@ -413,23 +368,23 @@ describe.runIf(hasFuse())('mount errors and foreground life cycle', () => {
   });
 });
 
-describe.runIf(hasFuse())('TSK on a raw view of a partitioned disk (corpus/tsk)', () => {
+describe.runIf(requireTools(...FUSE))('TSK on a raw view of a partitioned disk (corpus/tsk)', () => {
   const section = readSection<{ cases: Record<string, { entry: string; sha256: string }>; mmls: { partitions: Array<{ slot: string; start: number; end: number; length: number; description: string }> }; fls: Record<string, string[]> }>('tsk');
   const root = scratch('fuse-tsk');
   const mnt = path.join(root, 'mnt');
-  const haveTsk = spawnSync('sh', ['-c', 'command -v mmls && command -v fls']).status === 0;
+  const haveTsk = requireTools(...TSK);
 
   beforeAll(async () => {
     expect(spawnSync('tar', ['xzf', path.join(CORPUS, 'tsk', 'tsk.tar.gz'), '-C', root]).status).toBe(0);
     await mount(path.join(root, 'tsk-stream.vmdk'), mnt);
   });
-  afterAll(() => cleanup(mnt));
+  afterAll(() => unmount(mnt));
 
   it('the raw view of the stream-optimized disk has qemu-img sha256', async () => {
     expect(await sha256Of(path.join(mnt, 'tsk-stream.raw'))).toBe(section!.cases.stream!.sha256);
   });
 
-  // mmls/fls are oracle tools: this check runs where TSK is installed (CI installs it) and is reported as skipped elsewhere.
+  // mmls/fls are oracle tools: CI installs them and fails without them; elsewhere this check is reported as skipped.
   it.runIf(haveTsk)('mmls and fls read the partitions and files through the mount', async () => {
     const view = path.join(mnt, 'tsk-stream.raw');
     const m = await sh('mmls', [view]);

@@ -5,16 +5,15 @@
  * values the shared corpus README gives for real VMware images.
  */
 import { describe, expect, it, beforeAll } from 'vitest';
-import { createHash } from 'node:crypto';
 import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { runCli, isOneLineError } from './helpers/cli.js';
 import { scratch, hasSharedCorpus, SHARED_CORPUS } from './helpers/paths.js';
 import { gunzipCached } from './helpers/gunzip-cache.js';
+import { digestHex as hex } from './helpers/hash.js';
 import { pattern } from './hash-pattern.js';
 import { parseXml, findAll, child } from './hash-xml.js';
 
-const hex = (alg: string, b: Uint8Array): string => createHash(alg).update(b).digest('hex');
 
 let dir: string;
 let pat1: string;

@@ -5,15 +5,14 @@
  * one xxhsum value recorded from the real tool).
  */
 import { describe, expect, it, beforeAll } from 'vitest';
-import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runCli, isOneLineError } from './helpers/cli.js';
 import { scratch, hasSharedCorpus, SHARED_CORPUS } from './helpers/paths.js';
 import { gunzipCached } from './helpers/gunzip-cache.js';
+import { digestHex as hex } from './helpers/hash.js';
 import { pattern } from './hash-pattern.js';
 
-const hex = (alg: string, b: Uint8Array | string): string => createHash(alg).update(b).digest('hex');
 /** Change one hex digit. */
 const flip = (h: string): string => (h[0] === 'f' ? 'e' : 'f') + h.slice(1);
 

@@ -1,32 +1,15 @@
 /** Run the real CLI in a child process, as a user would. */
-import { spawn } from 'node:child_process';
 import { BIN } from './paths.js';
+import { runProcess, type ProcResult } from './proc.js';
 
-export interface CliResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: Buffer;
-  stderr: string;
-}
+export type CliResult = ProcResult;
 
 export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: Buffer; timeoutMs?: number } = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: opts.cwd,
-      env: { ...process.env, VMFSKIT_QUIET_NATIVE: '1', ...opts.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    const out: Buffer[] = [];
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 110_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout: Buffer.concat(out), stderr: err });
-    });
-    child.stdin.end(opts.input ?? Buffer.alloc(0));
+  return runProcess(process.execPath, [BIN, ...args], {
+    cwd: opts.cwd,
+    env: { ...process.env, VMFSKIT_QUIET_NATIVE: '1', ...opts.env },
+    input: opts.input ?? Buffer.alloc(0),
+    timeoutMs: opts.timeoutMs ?? 110_000,
   });
 }
 
