@@ -20,7 +20,7 @@ export async function main(argv: string[]): Promise<void> {
     .demandCommand(1, 'name a command (see --help)')
     .recommendCommands()
     .epilog(EPILOG)
-    .wrap(Math.min(110, process.stdout.columns || 100))
+    .wrap(null)
     .fail((msg, err) => {
       if (err) throw err;
       process.stderr.write(`vmfskit: ${msg}\nTry 'vmfskit --help'.\n`);
