@@ -1,4 +1,5 @@
-// The OS calls Node lacks: block device size, SEEK_DATA/SEEK_HOLE, posix_fadvise.
+// The OS calls Node lacks: block device size, SEEK_DATA/SEEK_HOLE, posix_fadvise
+// (and, from xxh64.cc, an XXH64 that hashes a Buffer in place).
 // Plain N-API (C), no node-addon-api dependency.
 #include <node_api.h>
 #include <errno.h>
@@ -8,6 +9,8 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <linux/fs.h>
+
+#include "xxh64.h"
 
 static napi_value throw_errno(napi_env env, const char* what) {
   char msg[256];
@@ -92,6 +95,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"fadvise", NULL, Fadvise, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  register_xxh64(env, exports);
   return exports;
 }
 

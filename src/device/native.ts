@@ -16,6 +16,13 @@ export interface NativeAddon {
   seekHole(fd: number, offset: number): number;
   /** posix_fadvise(fd, offset, len, advice) with advice 'sequential' | 'dontneed' | 'willneed'. */
   fadvise(fd: number, offset: number, length: number, advice: string): void;
+  /** Bytes of the Buffer that holds one XXH64 streaming state. */
+  xxh64StateSize: number;
+  xxh64Reset(state: Buffer): void;
+  /** Hash `data` where it lies (no copy). */
+  xxh64Update(state: Buffer, data: Uint8Array): void;
+  /** 16 lowercase hex digits. */
+  xxh64Digest(state: Buffer): string;
 }
 
 let loaded: NativeAddon | null | undefined;
