@@ -9,6 +9,12 @@ import type { BlockDevice } from '../device/block-device.js';
 import { checkContiguous } from '../device/sequential.js';
 
 const WINDOW = 8 << 20;
+/**
+ * A data run is read in pieces of this size, all at once: several preads on the thread pool
+ * copy out of the page cache on both cores (1 GiB flat in VMFS: 0.60 -> 0.51 s); smaller
+ * pieces cost more hops than they gain.
+ */
+const READ = 2 << 20;
 const ZEROS = Buffer.alloc(WINDOW);
 
 /** [start, end, isData] triples of a window, relative to its start; adjacent pieces of a kind joined. */
@@ -29,9 +35,12 @@ async function fetch(dev: BlockDevice, offset: number, buf: Buffer): Promise<Pie
     if (n && pieces[n - 1] === data && pieces[n - 2] === s) pieces[n - 2] = e;
     else pieces.push(s, e, data);
   }
-  // Runs are read whole: a run is one layer's extent, so its grains are usually one file read.
   for (let i = 0; i < pieces.length; i += 3) {
-    if (pieces[i + 2]) reads.push(dev.read(buf.subarray(pieces[i]!, pieces[i + 1]!), offset + pieces[i]!));
+    if (!pieces[i + 2]) continue;
+    for (let s = pieces[i]!; s < pieces[i + 1]!; s += READ) {
+      const e = Math.min(s + READ, pieces[i + 1]!);
+      reads.push(dev.read(buf.subarray(s, e), offset + s));
+    }
   }
   await Promise.all(reads);
   return pieces;
