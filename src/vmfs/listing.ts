@@ -12,10 +12,16 @@ export function modeString(mode: number): string {
 }
 
 /** UTC ISO-8601 to the second: "2021-08-11T07:38:51Z". */
+let lastEpoch = NaN;
+let lastIso = '';
 export function isoUtc(epochSeconds: number): string {
+  // Files of a folder mostly share their times (a VM's files, a copied tree): remember the last one.
+  if (epochSeconds === lastEpoch) return lastIso;
   // toISOString always ends in ".sssZ"; whole seconds make it ".000Z".
   const s = new Date(epochSeconds * 1000).toISOString();
-  return s.slice(0, -5) + 'Z';
+  lastEpoch = epochSeconds;
+  lastIso = s.slice(0, -5) + 'Z';
+  return lastIso;
 }
 
 /** ESXi ids are not host ids: only 0 is shown by name, as debugvmfs does for root. */

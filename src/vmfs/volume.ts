@@ -367,6 +367,7 @@ export class Vmfs implements VmfsVolume, FileContext {
   /** `stat` without a symlink's target (which needs a read); `name` when the caller knows the last component. */
   private statOfSync(fd: Fd, p: string, name?: string): VmfsStat {
     const type = fileType(fd);
+    const at = (o: number, what: string) => this.at(o, what);
     const st: VmfsStat = {
       name: name ?? (p === '/' ? '/' : path.posix.basename(p)),
       path: p,
@@ -381,22 +382,27 @@ export class Vmfs implements VmfsVolume, FileContext {
       atime: fd.atime,
       ctime: fd.ctime,
       fdAddress: fd.address,
-      details: {
-        fdType: fd.type,
-        generation: fd.generation,
-        flags: fd.flags,
-        zla: fd.zla,
-        addressing: ZLA_NAMES[fd.zla] ?? `unknown (${fd.zla})`,
-        blockSize: fd.blockSize,
-        blockCount: fd.blockCount,
-        tbzBlocks: fd.tbz,
-        cowBlocks: fd.cow,
-        pointerBlocks: fd.pointerBlocks,
-        fdVolumeOffset: fd.volumeOffset,
-        fdHostOffset: this.at(fd.volumeOffset, '').offset,
+      // Built when asked (stat, --json): a long listing of a big folder needs none of it.
+      get details() {
+        const d: NonNullable<VmfsStat['details']> = {
+          fdType: fd.type,
+          generation: fd.generation,
+          flags: fd.flags,
+          zla: fd.zla,
+          addressing: ZLA_NAMES[fd.zla] ?? `unknown (${fd.zla})`,
+          blockSize: fd.blockSize,
+          blockCount: fd.blockCount,
+          tbzBlocks: fd.tbz,
+          cowBlocks: fd.cow,
+          pointerBlocks: fd.pointerBlocks,
+          fdVolumeOffset: fd.volumeOffset,
+          fdHostOffset: at(fd.volumeOffset, '').offset,
+          ...(type === 'rdm' ? rdmDetails(fd) : {}),
+        };
+        Object.defineProperty(this, 'details', { value: d, enumerable: true, writable: true, configurable: true });
+        return d;
       },
     };
-    if (type === 'rdm') Object.assign(st.details!, rdmDetails(fd));
     return st;
   }
 
