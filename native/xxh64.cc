@@ -95,37 +95,34 @@ static uint64_t digest(const State* s) {
   return h;
 }
 
-static State* state_arg(napi_env env, napi_value v) {
+// The state Buffer (first argument) and up to one more argument; NULL after throwing.
+static State* state_args(napi_env env, napi_callback_info info, size_t want, napi_value* argv) {
+  size_t argc = want;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   void* data;
   size_t len;
-  if (napi_get_buffer_info(env, v, &data, &len) != napi_ok || len < sizeof(State)) {
-    napi_throw_type_error(env, NULL, "xxh64: state must be a Buffer of xxh64StateSize bytes");
+  if (argc < want || napi_get_buffer_info(env, argv[0], &data, &len) != napi_ok || len < sizeof(State)) {
+    napi_throw_type_error(env, NULL, "xxh64: expected a state Buffer of xxh64StateSize bytes");
     return NULL;
   }
   return (State*)data;
 }
 
 static napi_value Xxh64Reset(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  State* s = argc >= 1 ? state_arg(env, argv[0]) : NULL;
+  State* s = state_args(env, info, 1, argv);
   if (s) reset(s, 0);
   return NULL;
 }
 
 static napi_value Xxh64Update(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  State* s = argc >= 2 ? state_arg(env, argv[0]) : NULL;
+  State* s = state_args(env, info, 2, argv);
   if (!s) return NULL;
   void* data;
   size_t len;
   napi_typedarray_type type;
-  napi_value ab;
-  size_t off;
-  if (napi_get_typedarray_info(env, argv[1], &type, &len, &data, &ab, &off) != napi_ok || type != napi_uint8_array) {
+  if (napi_get_typedarray_info(env, argv[1], &type, &len, &data, NULL, NULL) != napi_ok || type != napi_uint8_array) {
     napi_throw_type_error(env, NULL, "xxh64: data must be a Uint8Array");
     return NULL;
   }
@@ -134,10 +131,8 @@ static napi_value Xxh64Update(napi_env env, napi_callback_info info) {
 }
 
 static napi_value Xxh64Digest(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  State* s = argc >= 1 ? state_arg(env, argv[0]) : NULL;
+  State* s = state_args(env, info, 1, argv);
   if (!s) return NULL;
   char hex[17];
   snprintf(hex, sizeof hex, "%016llx", (unsigned long long)digest(s));

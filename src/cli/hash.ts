@@ -1,19 +1,14 @@
 import type { CommandModule } from 'yargs';
+import type { HashRequest } from '../hash/run-hash.js';
 import { action } from './run.js';
 import { withOpenOptions, openOptions, ADDRESS_HELP, type OpenArgs } from './common-options.js';
 
-interface HashArgs extends OpenArgs {
+/** The request's switches as yargs gives them (sizes and lists still text). */
+interface HashArgs extends OpenArgs, Pick<HashRequest, 'json' | 'dfxml' | 'force' | 'container' | 'tag' | 'progress' | 'threads'> {
   addr: string[];
   algorithm: string | string[];
   window?: string;
-  json?: boolean;
-  dfxml?: string;
-  force?: boolean;
-  container?: boolean;
-  tag?: boolean;
-  progress?: boolean;
   quiet?: boolean;
-  threads?: number;
 }
 
 const EPILOG = `${ADDRESS_HELP}

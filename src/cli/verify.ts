@@ -1,16 +1,11 @@
 import type { CommandModule } from 'yargs';
+import type { VerifyRequest } from '../hash/run-verify.js';
 import { action, usage } from './run.js';
 import { withOpenOptions, openOptions, type OpenArgs } from './common-options.js';
 
-interface VerifyArgs extends OpenArgs {
-  manifest: string;
+/** The request's switches as yargs gives them (root may be repeated). */
+interface VerifyArgs extends OpenArgs, Omit<VerifyRequest, 'open' | 'root'> {
   root?: string[];
-  audit?: boolean;
-  container?: boolean;
-  algorithm?: string;
-  quiet?: boolean;
-  strict?: boolean;
-  json?: boolean;
 }
 
 const EPILOG = `Manifests: md5sum/sha1sum/sha256sum/sha512sum/xxhsum check files (HEX  NAME, HEX *NAME, BSD tag lines 'MD5 (NAME) = HEX', backslash-escaped names) and hashdeep files (%%%% HASHDEEP-1.0). Names are resolved relative to the manifest's directory, or to ROOT: a host directory, a LUN image (names are paths in its VMFS volume) or lun.img::/folder. Each file is read once whatever the number of algorithms listed for it.
