@@ -3,6 +3,9 @@
  * field table (name → offset, type), plus one encoder. Offsets and the values
  * ESXi leaves in them come from shared/docs/vmfs-format.md and were checked
  * field by field against the ESXi-made sample esxi-vmfs5-small.bin.gz.
+ * The tables repeat the reader's (src/vmfs) on purpose: a builder that shared
+ * the reader's layout would carry the reader's mistakes into the test images,
+ * and only debugvmfs would be left to catch them.
  */
 
 type FieldType = 'u8' | 'u16' | 'u32' | 'u64' | 'uuid' | { str: number } | { bytes: number };
