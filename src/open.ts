@@ -75,7 +75,11 @@ export async function openAddress(addr: string, opts: OpenOptions = {}): Promise
   const a = parseAddress(addr);
   if (a.inner === undefined) {
     const dev = await FileDevice.open(a.host);
-    if (!opts.container && (await sniffVmdk(dev))) {
+    const isVmdk = opts.container ? false : await sniffVmdk(dev).catch(async (e: unknown) => {
+      await dev.close();
+      throw e;
+    });
+    if (isVmdk) {
       await dev.close();
       const resolver = new HostResolver(path.dirname(a.host));
       const vmdk = await openVmdk(resolver, path.basename(a.host), opts);

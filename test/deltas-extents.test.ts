@@ -188,7 +188,16 @@ describe('damaged deltas: one-line errors naming structure and offset', () => {
   const SIZE = 8 << 20;
   writeCowdFile(cowd, { capacityBytes: SIZE, grains: new Map([[0, grain(1, 512)], [5000, grain(2, 512)]]) });
   writeSesparseFile(ses, { capacityBytes: SIZE, grains: new Map([[0, grain(3, 4096)], [7, 'zero' as const], [9, 'unmap' as const]]) });
-  const open = async (f: string, kind: 'cowd' | 'ses', size = SIZE) => (kind === 'cowd' ? openCowdExtent(await FileDevice.open(f), size) : openSesparseExtent(await FileDevice.open(f), size));
+  // The opener leaves the file to its caller when it fails (as open-extent does): close it then.
+  const open = async (f: string, kind: 'cowd' | 'ses', size = SIZE) => {
+    const dev = await FileDevice.open(f);
+    try {
+      return await (kind === 'cowd' ? openCowdExtent(dev, size) : openSesparseExtent(dev, size));
+    } catch (e) {
+      await dev.close();
+      throw e;
+    }
+  };
 
   it('the undamaged files read back what was written', async () => {
     const c = await open(cowd, 'cowd');
