@@ -17,6 +17,7 @@ import { createHash } from 'node:crypto';
 import { openAddress } from '../src/open.js';
 import { readSequential } from '../src/device/sequential.js';
 import { scratch } from './helpers/paths.js';
+import { extractCase, caseEntry, type VmdkCase } from './helpers/corpus.js';
 
 const section = readSection<DeltasSection>('deltas')!;
 const work = scratch('snapshots');
@@ -236,5 +237,38 @@ describe('a VM folder with two snapshots', () => {
     expect(r.code).toBe(2);
     expect(isOneLineError(r.stderr)).toBe(true);
     expect(r.stderr).toMatch(/no VM here/);
+  });
+});
+
+describe('a Workstation-style folder: hosted sparse disks carry their descriptors inside', () => {
+  it('walks child2 -> child1 -> base through the embedded descriptors; each state reads as qemu-img recorded', async () => {
+    // corpus case "chain": snaps/child2.vmdk -> snaps/child1.vmdk -> ../base/base.vmdk, all monolithicSparse.
+    const c = await extractCase<VmdkCase>('vmdk', 'chain');
+    const vm = path.join(work, 'hosted', 'WS');
+    rmSync(vm, { recursive: true, force: true });
+    cpSync(c.dir, vm, { recursive: true });
+    writeFileSync(path.join(vm, 'WS.vmx'), 'displayName = "WS"\nscsi0:0.present = "TRUE"\nscsi0:0.fileName = "snaps/child2.vmdk"\n');
+    const snap = (i: number, uid: number, parent: number | null, name: string, disk: string) =>
+      [`snapshot${i}.uid = "${uid}"`, ...(parent ? [`snapshot${i}.parent = "${parent}"`] : []), `snapshot${i}.displayName = "${name}"`, `snapshot${i}.numDisks = "1"`, `snapshot${i}.disk0.fileName = "${disk}"`, `snapshot${i}.disk0.node = "scsi0:0"`];
+    writeFileSync(path.join(vm, 'WS.vmsd'), ['snapshot.current = "2"', ...snap(0, 1, null, 'Installed', 'base/base.vmdk'), ...snap(1, 2, 1, 'Patched', 'snaps/child1.vmdk')].join('\n') + '\n');
+
+    const states = await findDiskStates(new HostFolderAccess(vm));
+    expect(states.map((s) => [s.state, s.descriptor])).toEqual([
+      ['current', '/snaps/child2.vmdk'],
+      ['Patched', '/snaps/child1.vmdk'],
+      ['Installed', '/base/base.vmdk'],
+    ]);
+    const want: Record<string, string> = { '/snaps/child2.vmdk': 'chain', '/snaps/child1.vmdk': 'chain-child1', '/base/base.vmdk': 'chain-base' };
+    for (const s of states) expect(await shaOfAddress(path.join(vm, s.descriptor))).toBe(caseEntry<VmdkCase>('vmdk', want[s.descriptor]!).sha256);
+
+    const r = await runCli(['snapshots', '--json', 'WS'], { cwd: path.join(work, 'hosted') });
+    expect(r.code).toBe(0);
+    const disk = JSON.parse(r.stdout.toString()).vms[0].disks[0];
+    expect(disk.problem).toBeUndefined();
+    expect(disk.chain.map((l: { filename: string; 'create-type': string }) => [l.filename, l['create-type']])).toEqual([
+      ['WS/snaps/child2.vmdk', 'monolithicSparse'],
+      ['WS/snaps/child1.vmdk', 'monolithicSparse'],
+      ['WS/base/base.vmdk', 'monolithicSparse'],
+    ]);
   });
 });

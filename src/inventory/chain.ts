@@ -1,13 +1,14 @@
 /**
  * A disk's chain as the descriptors tell it: from the descriptor a VM uses
- * now down to its base, following parentFileNameHint (vmdk-format §7). Only
- * text descriptors are read here (ESXi disks); opening the data is the VMDK
- * reader's job. A broken link ends the walk with a reason instead of failing
+ * now down to its base, following parentFileNameHint (vmdk-format §7). Text
+ * descriptors (ESXi) and the descriptors embedded in hosted sparse files are
+ * read here; opening the data is the VMDK reader's job. A broken link ends the walk with a reason instead of failing
  * the whole inventory: an examiner still wants to see the rest.
  */
 import path from 'node:path';
 import type { FolderAccess } from './index.js';
-import { MAX_DESCRIPTOR_BYTES, NO_PARENT, parseDescriptor } from '../vmdk/descriptor.js';
+import { MAX_DESCRIPTOR_BYTES, NO_PARENT, parseDescriptor, type Descriptor } from '../vmdk/descriptor.js';
+import { KDMV, readEmbeddedDescriptor, readSparseHeader, SECTOR } from '../vmdk/sparse-header.js';
 import { isVmfskitError } from '../errors.js';
 
 /** ESXi allows 32 snapshots per disk; anything deeper is a loop or garbage. */
@@ -75,9 +76,9 @@ export async function resolveName(cache: FolderCache, dir: string, name: string)
 export async function readLayer(cache: FolderCache, p: string): Promise<ChainLayer> {
   const f = await cache.file(p);
   if (!f) throw new Error(`${cache.fa.display(p)} does not exist`);
-  if (f.size > MAX_DESCRIPTOR_FILE) throw new Error(`${cache.fa.display(p)} is not a text descriptor (${f.size} bytes; hosted sparse disks are not walked here)`);
-  const text = await cache.fa.readText(p, MAX_DESCRIPTOR_BYTES);
-  const d = parseDescriptor(Buffer.from(text, 'utf8'), cache.fa.display(p));
+  // A sparse file of any size starts with its magic; text is only read from small files.
+  const text = f.size > MAX_DESCRIPTOR_FILE ? null : await cache.fa.readText(p, MAX_DESCRIPTOR_BYTES);
+  const d = text === null || text.startsWith('KDMV') ? await embedded(cache, p, f.size) : parseDescriptor(Buffer.from(text, 'utf8'), cache.fa.display(p));
   return {
     path: p,
     createType: d.createType,
@@ -87,6 +88,22 @@ export async function readLayer(cache: FolderCache, p: string): Promise<ChainLay
     size: d.extents.reduce((n, e) => n + e.sectors * 512, 0),
     extents: d.extents.map((e) => ({ type: e.type, sectors: e.sectors, file: e.filename })),
   };
+}
+
+/** A hosted sparse disk (Workstation, Fusion, exports) carries its descriptor inside: parent links included. */
+async function embedded(cache: FolderCache, p: string, size: number): Promise<Descriptor> {
+  const display = cache.fa.display(p);
+  const dev = await cache.fa.resolver(path.posix.dirname(p)).open(path.posix.basename(p));
+  try {
+    const magic = Buffer.alloc(4);
+    if (dev.size >= SECTOR) await dev.read(magic, 0);
+    if (magic.readUInt32LE(0) !== KDMV) throw new Error(`${display} is not a VMDK descriptor (${size} bytes, no sparse header)`);
+    const d = await readEmbeddedDescriptor(dev, (await readSparseHeader(dev)).header, display);
+    if (!d) throw new Error(`${display} is a sparse extent without an embedded descriptor (part of a split disk, not a disk)`);
+    return d;
+  } finally {
+    await dev.close();
+  }
 }
 
 export async function walkChain(cache: FolderCache, top: string): Promise<Chain> {

@@ -37,8 +37,11 @@ export class HostFolderAccess implements FolderAccess {
     return path.join(this.root, ...p.split('/').filter(Boolean));
   }
 
+  /** Relative to the working folder when inside it (short), else absolute (never "../../…"). */
   display(p: string): string {
-    return path.relative(process.cwd(), this.abs(p)) || '.';
+    const rel = path.relative(process.cwd(), this.abs(p));
+    if (rel === '') return '.';
+    return rel === '..' || rel.startsWith('../') || path.isAbsolute(rel) ? this.abs(p) : rel;
   }
 
   async list(dir: string): Promise<Entry[]> {

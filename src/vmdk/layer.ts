@@ -10,7 +10,7 @@ import { MAX_DESCRIPTOR_BYTES, NO_PARENT, parseDescriptor, type Descriptor, type
 import type { VmdkLayerInfo } from './index.js';
 import type { LayerExtent, LayerRun } from './layer-extent.js';
 import { named, openExtent, openOnFile, type ExtentContext } from './open-extent.js';
-import { KDMV, kdmvProblem, readSparseHeader, SECTOR } from './sparse-header.js';
+import { KDMV, kdmvProblem, readEmbeddedDescriptor, readSparseHeader, SECTOR } from './sparse-header.js';
 import type { SparseOptions } from './sparse-extent.js';
 
 const COWD = 0x44574f43;
@@ -163,10 +163,8 @@ export async function openLayer(resolver: Resolver, name: string, sparse: Sparse
     if (magic === KDMV) {
       const hr = await readSparseHeader(dev);
       const h = hr.header;
-      if (h.descriptorOffset > 0 && h.descriptorSize > 0) {
-        const bytes = Math.min(h.descriptorSize * SECTOR, MAX_DESCRIPTOR_BYTES, dev.size - h.descriptorOffset * SECTOR);
-        const text = await readExact(dev, h.descriptorOffset * SECTOR, bytes, 'embedded descriptor');
-        descriptor = parseDescriptor(text, display, { base: h.descriptorOffset * SECTOR, embedded: true });
+      descriptor = await readEmbeddedDescriptor(dev, h, display);
+      if (descriptor) {
         lines = descriptor.extents;
         // VirtualBox has been seen growing the embedded descriptor over the grain directory.
         const descEnd = h.descriptorOffset + h.descriptorSize;

@@ -6,6 +6,7 @@ import type { BlockDevice } from '../device/block-device.js';
 import { readExact } from '../device/read-helpers.js';
 import { VmfskitError } from '../errors.js';
 import { decode, type Decoded } from './struct.js';
+import { MAX_DESCRIPTOR_BYTES, parseDescriptor, type Descriptor } from './descriptor.js';
 
 export const SECTOR = 512;
 export const KDMV = 0x564d444b; // "KDMV"
@@ -149,4 +150,15 @@ export async function readSparseHeader(dev: BlockDevice): Promise<HeaderResult> 
     warnings.push(`header gdOffset ${head.gdOffset} and footer gdOffset ${foot.gdOffset} differ: the footer is used`);
   }
   return { header: foot, layout: head.gdAtEnd ? 'stream: footer' : 'stream: header and footer', warnings };
+}
+
+/**
+ * The descriptor embedded in a hosted sparse file (monolithicSparse, streamOptimized), or null
+ * when the header has none (a lone x-s001.vmdk extent). Parsed with its file offsets.
+ */
+export async function readEmbeddedDescriptor(dev: BlockDevice, h: SparseHeader, display: string): Promise<Descriptor | null> {
+  if (!(h.descriptorOffset > 0 && h.descriptorSize > 0)) return null;
+  const bytes = Math.min(h.descriptorSize * SECTOR, MAX_DESCRIPTOR_BYTES, dev.size - h.descriptorOffset * SECTOR);
+  const text = await readExact(dev, h.descriptorOffset * SECTOR, bytes, 'embedded descriptor');
+  return parseDescriptor(text, display, { base: h.descriptorOffset * SECTOR, embedded: true });
 }
