@@ -6,7 +6,8 @@ import { HostResolver } from '../src/device/resolver.js';
 import { openVmdk, type VmdkOpenOptions } from '../src/vmdk/index.js';
 import { VmfskitError } from '../src/errors.js';
 import { scratch } from './helpers/paths.js';
-import { buildSparse, pattern, SECTOR } from './vmdk-images.js';
+import { buildSparse, pattern, SECTOR, sha256 } from './vmdk-images.js';
+import { runCli } from './helpers/cli.js';
 
 const G = 65536;
 
@@ -90,5 +91,15 @@ describe('VMDK chains', () => {
     await rec.read(b, 2 * G);
     expect(b.equals(pattern(2, G))).toBe(true);
     await rec.close();
+    // The same through the CLI: --redundant-gd brings the grain back.
+    const want = Buffer.alloc(rec.size);
+    pattern(2, G).copy(want, 2 * G);
+    const cat = await runCli(['cat', '--redundant-gd', path.join(dir, 'disk.vmdk')]);
+    expect(cat.code).toBe(0);
+    expect(sha256(cat.stdout)).toBe(sha256(want));
+    const plainCat = await runCli(['cat', path.join(dir, 'disk.vmdk')]);
+    expect(sha256(plainCat.stdout)).toBe(sha256(Buffer.alloc(rec.size)));
+    // Not silently: the examiner is told the redundant directory still has tables.
+    expect(plainCat.stderr.toString()).toMatch(/grain directory is empty but the redundant one is not.*--redundant-gd/);
   });
 });

@@ -7,6 +7,7 @@ export interface OpenArgs {
   extent?: string[];
   'ignore-cid'?: boolean;
   'ignore-journal'?: boolean;
+  'redundant-gd'?: boolean;
 }
 
 export function withOpenOptions<T>(y: Argv<T>): Argv<T & OpenArgs> {
@@ -20,11 +21,15 @@ export function withOpenOptions<T>(y: Argv<T>): Argv<T & OpenArgs> {
     .option('ignore-journal', {
       type: 'boolean',
       describe: 'read SESparse deltas whose journal was never replayed (their grain maps may be stale)',
+    })
+    .option('redundant-gd', {
+      type: 'boolean',
+      describe: 'recovery: read hosted sparse extents through their redundant grain directory (when the primary one is damaged)',
     }) as Argv<T & OpenArgs>;
 }
 
 export function openOptions(a: OpenArgs): OpenOptions {
-  return { partition: a.partition, extents: a.extent, ignoreCidMismatch: a['ignore-cid'], ignoreDirtyJournal: a['ignore-journal'] };
+  return { partition: a.partition, extents: a.extent, ignoreCidMismatch: a['ignore-cid'], ignoreDirtyJournal: a['ignore-journal'], redundantGd: a['redundant-gd'] };
 }
 
 export const ADDRESS_HELP =

@@ -97,7 +97,7 @@ export async function openOnFile(line: ExtentLine, dev: BlockDevice, size: numbe
         ctx.warnings.push(`extent ${ctx.index + 1}: descriptor says ${line.sectors} sectors, the sparse header says ${hr.header.capacity}; the descriptor is used for the layout`);
       }
       if (hr.header.uncleanShutdown) ctx.warnings.push(`${dev.name}: sparse header says the file was not closed cleanly (uncleanShutdown = ${hr.header.uncleanShutdown})`);
-      return SparseExtent.open(dev, size, hr, ctx.sparse);
+      return SparseExtent.open(dev, size, hr, ctx.sparse, ctx.warnings);
     }
     case 'VMFSSPARSE':
       return (await import('./cowd.js')).openCowdExtent(dev, size, { warnings: ctx.warnings });

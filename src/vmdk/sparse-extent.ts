@@ -71,10 +71,23 @@ export class SparseExtent implements LayerExtent {
     this.maxRecord = GRAIN_DATA + this.grainBytes + Math.ceil(this.grainBytes / 1024) * 8 + 2 * SECTOR;
   }
 
-  static async open(dev: BlockDevice, sizeBytes: number, hr: HeaderResult, opts: SparseOptions = {}): Promise<SparseExtent> {
+  static async open(dev: BlockDevice, sizeBytes: number, hr: HeaderResult, opts: SparseOptions = {}, warnings: string[] = []): Promise<SparseExtent> {
     const x = new SparseExtent(dev, sizeBytes, hr.header, hr.layout);
     await x.loadGd(opts.redundantGd ?? false);
+    if (!opts.redundantGd && (await x.onlyRedundantGdHasTables())) {
+      warnings.push(`${x.file}: the grain directory is empty but the redundant one is not: the disk reads as zeros; --redundant-gd reads it through the redundant directory`);
+    }
     return x;
+  }
+
+  /** A wiped primary GD next to a redundant one that still points somewhere: data an examiner would miss. */
+  private async onlyRedundantGdHasTables(): Promise<boolean> {
+    const h = this.h;
+    if (!this.gd.every((e) => e === 0) || !(h.flags & FLAG_REDUNDANT_GD) || !h.rgdOffset || h.rgdOffset === h.gdOffset) return false;
+    const bytes = this.gd.length * 4;
+    if (h.rgdOffset * SECTOR + bytes > this.dev.size) return false;
+    const buf = await readExact(this.dev, h.rgdOffset * SECTOR, bytes, 'redundant grain directory');
+    return buf.some((b) => b !== 0);
   }
 
   private async loadGd(redundant: boolean): Promise<void> {
