@@ -5,7 +5,7 @@
  */
 import { describe, expect, it, beforeAll } from 'vitest';
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, linkSync, openSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, linkSync, openSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runCli, isOneLineError } from './helpers/cli.js';
 import { BIN } from './helpers/paths.js';
@@ -210,4 +210,27 @@ describe('convert interrupted', () => {
       expect(existsSync(`${out}.partial`)).toBe(false);
     });
   }
+
+  it('SIGKILL (no chance to clean up): nothing under the final name; the next run names the leftover .partial', async () => {
+    const out = path.join(dir, 'killed-SIGKILL.raw');
+    const child = spawn(process.execPath, [BIN, 'convert', '-S', '0', big, out], { env: { ...process.env, VMFSKIT_QUIET_NATIVE: '1' } });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_c, sig) => resolve(sig)));
+    const t0 = Date.now();
+    while (!(existsSync(`${out}.partial`) && statSync(`${out}.partial`).size > 0) && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 20));
+    child.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+    expect(existsSync(out)).toBe(false);
+    expect(existsSync(`${out}.partial`)).toBe(true);
+    const again = await runCli(['convert', big, out]);
+    expect(again.code).toBe(2);
+    expect(again.stderr.toString()).toBe(`vmfskit: ${out}.partial: a partial output of another conversion is here (running, or killed); remove it or use --force\n`);
+    expect(existsSync(out)).toBe(false);
+    // --force clears the leftover and converts (sparse: 64 GiB of holes, no blocks).
+    const forced = await runCli(['convert', '--force', big, out]);
+    expect(forced.code).toBe(0);
+    expect(statSync(out).size).toBe(64 * 2 ** 30);
+    expect(statSync(out).blocks).toBe(0);
+    expect(existsSync(`${out}.partial`)).toBe(false);
+    rmSync(out);
+  });
 });
