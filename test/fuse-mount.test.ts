@@ -21,6 +21,7 @@ import { mountEntry, unmount } from './helpers/fuse.js';
 import { requireTools, FUSE, TSK } from './helpers/tools.js';
 import { readSection } from '../corpus/builders/manifest.js';
 import { buildDeltaCorpus, type DeltasSection } from '../corpus/builders/delta-chains.js';
+import { buildSparse, pattern } from './vmdk-images.js';
 
 /** Never execSync on a mount: a stuck read would hang the runner. latin1 keeps dd's binary output byte for byte. */
 const sh = (cmd: string, args: string[], timeoutMs = 60_000) => runTool(cmd, args, { timeoutMs, encoding: 'latin1' });
@@ -353,6 +354,31 @@ describe.runIf(requireTools(...FUSE))('mount errors and foreground life cycle', 
     expect(j.options.split(',')).toEqual(expect.arrayContaining(['ro', 'noatime', 'default_permissions', 'auto_unmount', `fsname=${raw}`, 'subtype=vmfskit']));
     expect((await runCli(['umount', mnt])).code).toBe(0);
     expect(await waitFor(() => !existsSync(`/proc/${j.pid}`), 5000)).toBe(true);
+  });
+
+  it('a damaged grain table: that range reads EIO, the rest reads exact, the daemon stays up and logs why', async () => {
+    const G = 128 * 512;
+    const img = buildSparse({ name: 'bad.vmdk', grains: new Map([[0, pattern(1, G)], [2, pattern(2, G)]]) });
+    img.file.writeUInt32LE(0x7fffff00, img.gteAt(2)); // grain 2 points far past the end of the file
+    const bad = path.join(root, 'bad.vmdk');
+    writeFileSync(bad, img.file);
+    const log = `${mnt}.log`; // where mount() sends the daemon's log
+    const pid = await mount(bad, mnt);
+    const fd = openSync(path.join(mnt, 'bad.raw'), 'r');
+    try {
+      const b = Buffer.alloc(G);
+      expect(readSync(fd, b, 0, G, 0)).toBe(G);
+      expect(b.equals(pattern(1, G))).toBe(true);
+      expect(() => readSync(fd, Buffer.alloc(G), 0, G, 2 * G)).toThrow(expect.objectContaining({ code: 'EIO' }));
+      // Still serving: grain 0 again, past the page cache (a different offset into it).
+      expect(readSync(fd, b, 0, 4096, 4096)).toBe(4096);
+      expect(b.subarray(0, 4096).equals(pattern(1, G).subarray(4096, 8192))).toBe(true);
+    } finally {
+      closeSync(fd);
+    }
+    expect(existsSync(`/proc/${pid}`)).toBe(true);
+    expect(readFileSync(log, 'utf8')).toMatch(/grain table 0 entry 2/);
+    expect((await runCli(['umount', mnt])).code).toBe(0);
   });
 
   it('--foreground serves until SIGTERM, then unmounts and exits 143', async () => {

@@ -89,7 +89,13 @@ export class ReadWindow {
     for (let attempt = 0; ; attempt++) {
       const wanted: Array<Promise<Buffer>> = [];
       for (let c = first; c <= last; c++) wanted.push(this.load(c));
-      await Promise.all(wanted);
+      try {
+        await Promise.all(wanted);
+      } catch {
+        // A damaged structure somewhere in the chunk must not fail the bytes around it:
+        // read just what was asked (its own error, if any, is the answer).
+        return this.device.read(dst.subarray(0, n), pos);
+      }
       if (dst.length < n) throw new Error('FUSE buffer detached before the read completed');
       let all = true;
       for (let c = first; c <= last && all; c++) all = this.cache.has(c);
