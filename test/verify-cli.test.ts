@@ -60,6 +60,16 @@ describe('vmfskit verify', () => {
     expect(r.stdout.toString()).toBe(`a.bin: OK\nsub/b.bin: OK\nsub/${WEIRD}: OK\n`);
   });
 
+  it('--progress draws on stderr only, cleared before each result line; stdout unchanged', async () => {
+    const m = manifest('good-progress.sums', goodLines());
+    const r = await runCli(['verify', '--progress', '--manifest', m]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.toString()).toBe(`a.bin: OK\nsub/b.bin: OK\nsub/${WEIRD}: OK\n`);
+    expect(r.stderr.toString()).toMatch(/^\r.* \/ .*\(100\.0%\)/);
+    // Every drawn line is wiped again (no stray progress left on the terminal).
+    expect(r.stderr.toString().endsWith('\r')).toBe(true);
+  });
+
   it('one flipped hex digit: that file FAILED with expected and computed digests, exit 1', async () => {
     const lines = goodLines();
     lines[1] = `SHA256 (a.bin) = ${flip(hex('sha256', A))}`;

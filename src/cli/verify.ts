@@ -27,6 +27,7 @@ export const command: CommandModule<object, VerifyArgs> = {
       .option('quiet', { alias: 'q', type: 'boolean', describe: 'do not print OK lines' })
       .option('strict', { type: 'boolean', describe: 'fail on improperly formatted lines' })
       .option('json', { type: 'boolean', describe: 'print the result as JSON' })
+      .option('progress', { alias: 'p', type: 'boolean', describe: 'show progress on stderr while each entry is hashed (default: when stderr is a terminal)' })
       .epilog(EPILOG) as never,
   handler: action(async (argv: VerifyArgs) => {
     const { runVerify } = await import('../hash/run-verify.js');
@@ -41,6 +42,7 @@ export const command: CommandModule<object, VerifyArgs> = {
       quiet: argv.quiet,
       strict: argv.strict,
       json: argv.json,
+      progress: argv.progress ?? process.stderr.isTTY === true,
       open: openOptions(argv),
     });
   }),

@@ -11,6 +11,7 @@ import { watchSignals } from '../convert/interrupt.js';
 import { writeOut, writeJson } from '../cli/output.js';
 import { normalizeAlgorithm, type Algorithm } from './algorithms.js';
 import { hashDevice } from './hash-device.js';
+import { Progress } from '../convert/progress.js';
 import { readManifest, type ManifestEntry } from './manifest.js';
 import { hostRoot, openRoot, type VerifyRoot } from './verify-root.js';
 
@@ -25,6 +26,8 @@ export interface VerifyRequest {
   quiet?: boolean;
   strict?: boolean;
   json?: boolean;
+  /** A progress line on stderr while each entry is hashed. */
+  progress?: boolean;
   open: OpenOptions;
 }
 
@@ -53,19 +56,23 @@ async function check(entry: ManifestEntry, root: VerifyRoot, req: VerifyRequest,
     if (isVmfskitError(e)) return { ...base, status: 'FAILED', problem: `cannot open: ${e.message}` };
     throw e;
   }
+  let progress: Progress | undefined;
   try {
     const size = opened.device.size;
     if (entry.size !== undefined && entry.size !== size) {
       return { ...base, size, status: 'FAILED', problem: `size: expected ${entry.size}, actual ${size}` };
     }
     const algs = Object.keys(entry.expected);
-    const d = await hashDevice(opened.device, algs, { check: interrupt });
+    progress = req.progress ? new Progress(size) : undefined;
+    const d = await hashDevice(opened.device, algs, { check: interrupt, onProgress: progress ? (done, run) => progress!.update(done, run) : undefined });
+    progress?.clear();
     const bad = algs.filter((a) => d.digests[a] !== entry.expected[a as Algorithm]);
     return { ...base, size, computed: d.digests, status: bad.length ? 'FAILED' : 'OK', virtual: opened.kind === 'vmdk' };
   } catch (e) {
     if (!isVmfskitError(e) || e.code === 'INTERRUPTED') throw e;
     return { ...base, status: 'FAILED', problem: `read error: ${e.message}` };
   } finally {
+    progress?.clear();
     await opened.close();
   }
 }
