@@ -6,7 +6,7 @@
  * (GPT/MBR-wrapped builder volumes are read in test/vmfs-builder.test.ts.)
  */
 import { createHash } from 'node:crypto';
-import { lstatSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildVmfs5, type BuildResult } from '../corpus/builders/vmfs5/index.js';
@@ -147,5 +147,22 @@ describe('VMFS-5 builder volumes, read back', () => {
     expect(vm.stderr).toMatch(/absolute-link: symbolic link to '\/vmfs\/volumes\/[^']+' points outside the destination, not created/);
     expect(vm.stderr).toMatch(/VM_2-rdm\.vmdk: raw device mapping/);
     expect(() => lstatSync(path.join(vmDest, 'VM/absolute-link'))).toThrow();
+  });
+
+  it('extract: a leftover .partial is not overwritten without --force; --progress draws on stderr only', async () => {
+    const dest = scratch('vmfs-extract-partial');
+    const img = built.vm!.images[0]!.path;
+    const f = built.vm!.files.find((x) => x.path === '/shapes/direct-8193')!;
+    writeFileSync(path.join(dest, 'direct-8193.partial'), 'not ours');
+    const r = await runCli(['extract', `${img}::/shapes/direct-8193`, dest]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.toString()).toBe(`vmfskit: ${path.join(dest, 'direct-8193.partial')}: a partial file is in the way (an earlier extraction was killed?); remove it or use --force\n`);
+    expect(readFileSync(path.join(dest, 'direct-8193.partial'), 'utf8')).toBe('not ours');
+    const p = await runCli(['extract', '--force', '--progress', `${img}::/shapes/direct-8193`, dest]);
+    expect(p.code).toBe(0);
+    expect(p.stderr.toString()).toMatch(/^\r.* \/ 8\.00 KiB \(100\.0%\)/);
+    expect(p.stdout.toString()).toMatch(/^extracted 1 file\(s\)/);
+    expect(sha256(readFileSync(path.join(dest, 'direct-8193')))).toBe(f.sha256());
+    expect(existsSync(path.join(dest, 'direct-8193.partial'))).toBe(false);
   });
 });

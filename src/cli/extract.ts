@@ -7,6 +7,7 @@ interface Args extends OpenArgs {
   destdir: string;
   force?: boolean;
   json?: boolean;
+  progress?: boolean;
 }
 
 export const command: CommandModule<object, Args> = {
@@ -17,14 +18,15 @@ export const command: CommandModule<object, Args> = {
       .positional('addr', { type: 'string', demandOption: true, describe: ADDRESS_HELP })
       .positional('destdir', { type: 'string', demandOption: true, describe: 'existing host directory to copy into' })
       .option('force', { type: 'boolean', describe: 'overwrite existing files' })
-      .option('json', { type: 'boolean', describe: 'summary as one JSON document on stdout' }) as never,
+      .option('json', { type: 'boolean', describe: 'summary as one JSON document on stdout' })
+      .option('progress', { alias: 'p', type: 'boolean', describe: 'show progress on stderr while each file is copied (default: when stderr is a terminal)' }) as never,
   handler: action(async (argv: Args) => {
     const { parseAddress, openVolume } = await import('../open.js');
     const { Extractor } = await import('../vmfs/extract.js');
     const { writeJson, writeOut } = await import('./output.js');
     const a = parseAddress(argv.addr);
     const vol = await openVolume(a.host, openOptions(argv));
-    const x = new Extractor(vol, argv.destdir, { force: !!argv.force, warn: (l) => process.stderr.write(`vmfskit: warning: ${l}\n`) });
+    const x = new Extractor(vol, argv.destdir, { force: !!argv.force, progress: argv.progress ?? process.stderr.isTTY === true, warn: (l) => process.stderr.write(`vmfskit: warning: ${l}\n`) });
     const stop = () => {
       void x.cleanup().finally(() => process.exit(130));
     };

@@ -9,6 +9,7 @@ import fs, { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { BlockDevice } from '../device/block-device.js';
 import { readSequential } from '../device/sequential.js';
+import { Progress } from '../convert/progress.js';
 import { VmfskitError } from '../errors.js';
 import type { VmfsStat, VmfsVolume } from './index.js';
 import { walkTree } from './walk.js';
@@ -16,6 +17,8 @@ import { walkTree } from './walk.js';
 export interface ExtractOptions {
   force: boolean;
   warn: (line: string) => void;
+  /** A progress line on stderr while each file is copied. */
+  progress?: boolean;
 }
 
 export interface ExtractResult {
@@ -124,22 +127,28 @@ export class Extractor {
   /** Write data runs only; zero runs become holes through the final truncate. */
   private async copy(dev: BlockDevice, host: string): Promise<void> {
     const tmp = `${host}.partial`;
-    await fsp.rm(tmp, { force: true });
+    if (await lstatOrNull(tmp)) {
+      if (!this.o.force) throw new VmfskitError('EXISTS', 'a partial file is in the way (an earlier extraction was killed?); remove it or use --force', { file: tmp });
+      await fsp.rm(tmp, { force: true });
+    }
     this.partial = tmp;
     const fh = await fsp.open(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
+    const progress = this.o.progress ? new Progress(dev.size) : undefined;
     try {
       for await (const c of readSequential(dev)) {
         if (c.kind === 'zero' || !c.data) {
           this.result.holeBytes += c.length;
-          continue;
+        } else {
+          let done = 0;
+          while (done < c.length) done += (await fh.write(c.data, done, c.length - done, c.offset + done)).bytesWritten;
+          this.result.bytes += c.length;
         }
-        let done = 0;
-        while (done < c.length) done += (await fh.write(c.data, done, c.length - done, c.offset + done)).bytesWritten;
-        this.result.bytes += c.length;
+        progress?.update(c.offset + c.length, c.run);
       }
       await fh.truncate(dev.size);
       await fh.sync();
     } finally {
+      progress?.clear();
       await fh.close();
     }
     await fsp.rename(tmp, host);
