@@ -16,7 +16,7 @@ import { runCli, isOneLineError } from './helpers/cli.js';
 import { SHARED_CORPUS, CORPUS, hasSharedCorpus, scratch } from './helpers/paths.js';
 import { gunzipCached } from './helpers/gunzip-cache.js';
 import { sha256, sha256File } from './helpers/hash.js';
-import { runTool } from './helpers/proc.js';
+import { runTool, runProcess } from './helpers/proc.js';
 import { mountEntry, unmount } from './helpers/fuse.js';
 import { requireTools, FUSE, TSK } from './helpers/tools.js';
 import { readSection } from '../corpus/builders/manifest.js';
@@ -392,6 +392,52 @@ describe.runIf(requireTools(...FUSE))('mount errors and foreground life cycle', 
     expect(await exited).toBe(143);
     expect(mountEntry(mnt)).toBeUndefined();
   });
+});
+
+describe.runIf(requireTools(...FUSE))('the FUSE bindings: our own chunk-cached one by default, fuse-native as the fallback', () => {
+  const root = scratch('fuse-bindings');
+  const mnt = path.join(root, 'mnt');
+  // Not a multiple of the 1 MiB chunk or of a page: the last chunk is short and ends mid-page.
+  const size = (5 << 20) + 4321;
+  const raw = path.join(root, 'odd.bin');
+  const data = Buffer.concat([pattern(7, 3 << 20), Buffer.alloc(1 << 20), pattern(8, (1 << 20) + 4324).subarray(0, size - (4 << 20))]);
+
+  beforeAll(() => {
+    mkdirSync(mnt, { recursive: true });
+    writeFileSync(raw, data);
+  });
+  afterAll(() => unmount(mnt));
+
+  for (const [name, env, logged] of [
+    ['vmfskit', {}, /FUSE binding: vmfskit \(libfuse2/],
+    ['fuse-native', { VMFSKIT_FUSE_MODULE: 'fuse-native' }, /FUSE binding: fuse-native\)/],
+  ] as const) {
+    it(`${name}: sequential, tail and scattered reads are exact; the log names the binding`, async () => {
+      const log = path.join(root, `${name}.log`);
+      const r = await runCli(['mount', '--log', log, raw, mnt], { env });
+      expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(readFileSync(log, 'utf8')).toMatch(logged);
+      const view = path.join(mnt, 'odd.bin');
+      expect(await sha256Of(view)).toBe(sha256(data));
+      // Odd block sizes cross chunk boundaries and end inside the short last chunk.
+      const dd = await runProcess('dd', [`if=${view}`, 'bs=777777', 'iflag=nocache', 'status=none'], { timeoutMs: 60_000 });
+      expect({ code: dd.code, stderr: dd.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(sha256(dd.stdout)).toBe(sha256(data));
+      // Backwards, page-sized reads from another process: each is a fresh request, not a sequential one.
+      const fd = openSync(view, 'r');
+      try {
+        for (const at of [size - 100, (4 << 20) + 5, (3 << 20) - 3, 12345, 0]) {
+          const b = Buffer.alloc(4096);
+          const n = readSync(fd, b, 0, 4096, at);
+          expect(n).toBe(Math.min(4096, size - at));
+          expect(b.subarray(0, n).equals(data.subarray(at, at + n))).toBe(true);
+        }
+      } finally {
+        closeSync(fd);
+      }
+      expect((await runCli(['umount', mnt])).code).toBe(0);
+    });
+  }
 });
 
 describe.runIf(requireTools(...FUSE))('TSK on a raw view of a partitioned disk (corpus/tsk)', () => {

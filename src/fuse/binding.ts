@@ -1,12 +1,14 @@
 /**
- * The only file that touches fuse-native (2.2.6, pinned: we override its
- * private `_fuseOptions`). Loaded lazily so that every other command works
- * on a machine without libfuse2. A libfuse3 binding would replace this file
- * alone: the rest of src/fuse speaks to `FuseBinding`.
+ * Chooses the FUSE binding: vmfskit's own (native/fuse/, see
+ * native-binding.ts) when it was built, else fuse-native (2.2.6, pinned: we
+ * override its private `_fuseOptions`). Both load lazily so that every
+ * other command works on a machine without libfuse2. The rest of src/fuse
+ * speaks to `FuseOps`/`FuseHandle` only.
  */
 import { createRequire } from 'node:module';
 import { promises as fsp, constants as C } from 'node:fs';
 import { VmfskitError } from '../errors.js';
+import { loadNativeFuse, mountNative, type NativeFuse } from './native-binding.js';
 
 const PACKAGES = "install the Debian packages 'fuse libfuse2' (Ubuntu 24.04: 'fuse libfuse2t64')";
 
@@ -25,6 +27,12 @@ export interface FuseOps {
   statfs(path: string, cb: FuseCb): void;
   getxattr?(path: string, name: string, pos: number, cb: FuseCb): void;
   listxattr?(path: string, cb: FuseCb): void;
+  /**
+   * Fill `buf` with the file's bytes at `pos` (a whole read-ahead chunk of
+   * our own binding's cache): `cb(bytes)` or `cb(-errno)`. Quiet on failure:
+   * the binding then asks `read` for the exact range, which reports.
+   */
+  load?(fh: number, pos: number, buf: Buffer, cb: FuseCb): void;
 }
 
 export interface MountOptions {
@@ -34,6 +42,8 @@ export interface MountOptions {
 }
 
 export interface FuseHandle {
+  /** Which binding serves the mount, for the daemon's log. */
+  binding: string;
   unmount(): Promise<void>;
 }
 
@@ -84,8 +94,17 @@ type FuseClass = any;
 
 let loaded: FuseClass | null = null;
 
-/** Load fuse-native, or explain in one line what the machine lacks. */
-export function loadFuse(): FuseClass {
+/** Our own binding when it loads, unless the tests stand in a fuse-native module. */
+function ownBinding(): NativeFuse | null {
+  return process.env.VMFSKIT_FUSE_MODULE ? null : loadNativeFuse();
+}
+
+/** Load a FUSE binding, or explain in one line what the machine lacks. */
+export function loadFuse(): unknown {
+  return ownBinding() ?? loadFuseNative();
+}
+
+function loadFuseNative(): FuseClass {
   if (loaded) return loaded;
   const require = createRequire(import.meta.url);
   // VMFSKIT_FUSE_MODULE lets the tests stand in a module that fails the way a missing libfuse2 does.
@@ -115,8 +134,16 @@ export async function checkDevFuse(): Promise<void> {
  * arrived, so the mount is usable when this returns.
  */
 export async function mountFuse(mountpoint: string, ops: FuseOps, o: MountOptions): Promise<FuseHandle> {
-  const Fuse = loadFuse();
   const optionString = fuseOptionString(o);
+  const own = ownBinding();
+  if (own) {
+    try {
+      return mountNative(own, mountpoint, ops, optionString);
+    } catch (e) {
+      throw new VmfskitError('FUSE', `mount failed: ${(e as Error).message}`, { file: mountpoint }, { cause: e });
+    }
+  }
+  const Fuse = loadFuseNative();
   class RoFuse extends Fuse {
     _fuseOptions(): string {
       return optionString;
@@ -138,6 +165,7 @@ export async function mountFuse(mountpoint: string, ops: FuseOps, o: MountOption
     });
   });
   return {
+    binding: 'fuse-native',
     unmount: () =>
       new Promise<void>((resolve, reject) => {
         fuse.unmount((err: Error | null) => (err ? reject(err) : resolve()));

@@ -63,7 +63,7 @@ export async function serve(o: ServeOptions): Promise<number> {
   await raiseReadahead(mnt, o.readaheadKb ?? 1024);
   const hint = `vmfskit: ${o.addr} is mounted read-only on ${mnt}; unmount with: vmfskit umount ${mnt}`;
   if (o.readyFd === undefined) process.stderr.write(hint + '\n');
-  else log(`mounted ${o.addr} on ${mnt} (pid ${process.pid})`);
+  else log(`mounted ${o.addr} on ${mnt} (pid ${process.pid}, FUSE binding: ${fuse.binding})`);
   reportReady(o.readyFd, { ok: true, mountpoint: mnt, pid: process.pid });
   return lifecycle(mnt, fuse, ops, source);
 }

@@ -94,6 +94,15 @@ export class TreeOps {
         if (n >= 0) return cb(n);
         answer(w.read(buf, len, pos, h.state), cb, 'read', path, (k) => cb(k));
       },
+      load: (fh, pos, buf, cb) => {
+        const h = this.handles.get(fh);
+        const w = h?.dev.window;
+        if (!h || h.node.noData || !w) return cb(ERR.EIO);
+        w.device.read(buf, pos).then(
+          (n) => cb(n),
+          () => cb(ERR.EIO),
+        );
+      },
       release: (path, fh, cb) => {
         const h = this.handles.get(fh);
         this.handles.delete(fh);
