@@ -32,7 +32,7 @@ export const command: CommandModule<object, ConvertArgs> = {
       .option('hash', { type: 'string', describe: 'hash the written bytes in the same pass: md5,sha1,sha256,sha512,xxh64,xxh32' })
       .option('force', { type: 'boolean', describe: 'replace an existing output' })
       .option('json', { type: 'boolean', describe: 'print the result as JSON' })
-      .epilog(`${ADDRESS_HELP}\nThe output is written as NAME.partial and renamed when complete; an interrupted or failed conversion leaves nothing behind.`) as never,
+      .epilog(`${ADDRESS_HELP}\nThe output is written as NAME.partial and renamed when complete; an interrupted or failed conversion leaves nothing under the final name (only SIGKILL or a crash can leave NAME.partial, which the next run names and --force clears).`) as never,
   handler: action(async (argv: ConvertArgs) => {
     const { runConvert } = await import('../convert/convert.js');
     const { writeOut } = await import('./output.js');

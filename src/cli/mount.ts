@@ -32,7 +32,8 @@ export const command: CommandModule<object, MountArgs> = {
       .option('ready-fd', { type: 'number', hidden: true })
       .epilog(
         'A VMFS LUN shows the datastore tree plus .disks/<VM>/<disk>[@<snapshot>].raw, one raw view per disk state;\n' +
-          'a VMDK shows <disk>.raw and one <disk>@<parent>.raw per earlier chain state. Always read-only.',
+          'a VMDK shows one raw view per chain state: <disk>.raw for the state addressed and <disk>@<parent>.raw for each\n' +
+          'earlier one, named after the snapshots instead when a .vmsd beside the disk names them. Always read-only.',
       ) as never,
   handler: action(async (argv: MountArgs) => {
     const { mountCommand } = await import('../fuse/mount-command.js');
