@@ -40,7 +40,8 @@ struct Slot {
   int64_t chunk = -1;
   SlotState state = SLOT_FREE;
   size_t len = 0;         // bytes the load filled (short only at the end of the file)
-  char* data = nullptr;   // a pinned Node Buffer's memory, chunk bytes
+  char* data = nullptr;   // a pinned Node Buffer's memory
+  size_t cap = 0;         // its size: a chunk, or the whole file when that is smaller
   napi_ref ref = nullptr;
   uint64_t used = 0;      // LRU tick
   int readers = 0;        // workers copying out of it right now
@@ -54,9 +55,10 @@ struct FileCache {
   std::condition_variable cv;
   std::vector<Slot> slots;
   int64_t next = 0;       // where a sequential reader is expected next
-  int64_t eof_chunk = -1; // the last chunk, once a short load has shown where the file ends
+  int64_t eof_chunk = -1; // the last chunk: from the size JavaScript gave at open, or a short load
   uint64_t tick = 0;
   int refs = 1;           // the open handle + one per load in flight
+  size_t small = 0;       // a file smaller than one chunk gets buffers of its own size
 };
 
 struct Request {
@@ -75,6 +77,7 @@ struct Request {
   std::vector<std::string> names;
   std::string link;
   uint64_t out_fh = 0;
+  int64_t out_size = -1;       // open: the file's size, when JavaScript tells it
   napi_ref buf_ref = nullptr;  // read: the Buffer JavaScript fills
   // loads: nobody waits on the request itself; the file's cache is told
   FileCache* fc = nullptr;
@@ -158,6 +161,8 @@ int op_open(const char* path, struct fuse_file_info* fi) {
   if (m->has_load) {
     FileCache* fc = new FileCache();
     fc->fh = r.out_fh;
+    if (r.out_size >= 0) fc->eof_chunk = r.out_size > 0 ? (r.out_size - 1) / (int64_t)m->chunk : -1;
+    fc->small = r.out_size >= 0 && r.out_size < (int64_t)m->chunk ? (size_t)r.out_size : 0;
     fc->slots.resize(m->keep);
     std::lock_guard<std::mutex> g(m->mu);
     m->files[r.out_fh] = fc;
@@ -391,9 +396,11 @@ void run_on_main(napi_env env, napi_value js_dispatch, void*, void* data) {
     if (!s->ref) {
       void* p;
       napi_value b;
-      if (NAPI_OK(napi_create_buffer(env, r->m->chunk, &p, &b)) && NAPI_OK(napi_create_reference(env, b, 1, &s->ref))) {
+      const size_t bytes = r->fc->small ? r->fc->small : r->m->chunk;
+      if (NAPI_OK(napi_create_buffer(env, bytes, &p, &b)) && NAPI_OK(napi_create_reference(env, b, 1, &s->ref))) {
         std::lock_guard<std::mutex> g(r->fc->mu);
         s->data = static_cast<char*>(p);
+        s->cap = bytes;
       }
     }
     if (s->ref) napi_get_reference_value(env, s->ref, &buffer);
@@ -464,10 +471,10 @@ void fill_statvfs(napi_env env, napi_value v, struct statvfs* sv) {
   if (get_prop_num(env, v, "namemax", &d)) sv->f_namemax = (unsigned long)d;
 }
 
-// reply(request, code, value): the answer to one request, exactly once (the JavaScript side guards it).
+// reply(request, code, value[, size]): the answer to one request, exactly once (the JavaScript side guards it).
 napi_value Reply(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
+  size_t argc = 4;
+  napi_value argv[4];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   void* p = nullptr;
   if (argc < 2 || !NAPI_OK(napi_get_value_external(env, argv[0], &p)) || !p) {
@@ -518,6 +525,8 @@ napi_value Reply(napi_env env, napi_callback_info info) {
         double fh = 0;
         if (vt != napi_number || !NAPI_OK(napi_get_value_double(env, value, &fh))) { result = -EIO; break; }
         r->out_fh = (uint64_t)fh;
+        double size = -1;
+        if (argc > 3 && NAPI_OK(napi_get_value_double(env, argv[3], &size)) && size >= 0) r->out_size = (int64_t)size;
         result = 0;
         break;
       }
@@ -550,9 +559,9 @@ napi_value Reply(napi_env env, napi_callback_info info) {
       std::lock_guard<std::mutex> g(fc->mu);
       Slot& s = fc->slots[r->slot];
       if (result >= 0 && s.data) {
-        s.len = (size_t)result < r->len ? (size_t)result : r->len;
+        s.len = (size_t)result < s.cap ? (size_t)result : s.cap;
         s.state = SLOT_READY;
-        if (s.len < r->len && (fc->eof_chunk < 0 || s.chunk < fc->eof_chunk)) fc->eof_chunk = s.chunk;
+        if (s.len < r->m->chunk && (fc->eof_chunk < 0 || s.chunk < fc->eof_chunk)) fc->eof_chunk = s.chunk;
       } else {
         s.state = SLOT_FAILED;
       }

@@ -24,10 +24,19 @@ interface CacheOptions {
 export interface NativeFuse {
   /** Mounts synchronously; the kernel's requests then wait for the binding's thread. */
   mount(mountpoint: string, options: string, dispatch: Dispatch, cache: CacheOptions): unknown;
-  reply(req: unknown, code: number, value?: unknown): void;
+  /** `size`: with an open, the file's size (bounds read-ahead and small files' buffers). */
+  reply(req: unknown, code: number, value?: unknown, size?: number): void;
   /** After the mount is gone: end the loop and let the process exit. */
   stop(handle: unknown): void;
 }
+
+/**
+ * 4 MiB chunks, 4 ahead: one JavaScript round trip per 32 kernel requests.
+ * Measured on a loaded 2-core box (dd of a 1 GiB sparse view, 3 runs each):
+ * 1 MiB 700-1105 MB/s, 2 MiB 1015-1248, 4 MiB 1276-1898. At most 8 chunks
+ * (32 MiB) per open file, allocated as used and freed at close.
+ */
+const CHUNK = 4 << 20;
 
 let loaded: NativeFuse | null | undefined;
 
@@ -53,10 +62,10 @@ export function mountNative(addon: NativeFuse, mountpoint: string, ops: FuseOps,
   const dispatch: Dispatch = (op, req, p, fh, len, pos, flags, buf) => {
     let answered = false;
     // The binding's thread waits for exactly one answer per request: a second one would touch freed memory.
-    const cb: FuseCb = (code, value) => {
+    const cb: FuseCb = (code, value, size) => {
       if (answered) return;
       answered = true;
-      addon.reply(req, code, value);
+      addon.reply(req, code, value, size);
     };
     try {
       switch (op) {
@@ -83,7 +92,7 @@ export function mountNative(addon: NativeFuse, mountpoint: string, ops: FuseOps,
       cb(ERR.EIO);
     }
   };
-  const handle = addon.mount(mountpoint, optionString, dispatch, { load: typeof ops.load === 'function', chunk: 1 << 20, ahead: 6, keep: 16 });
+  const handle = addon.mount(mountpoint, optionString, dispatch, { load: typeof ops.load === 'function', chunk: CHUNK, ahead: 4, keep: 8 });
   let stopped = false;
   return {
     binding: 'vmfskit (libfuse2, chunk cache in the FUSE threads)',

@@ -73,7 +73,8 @@ export class TreeOps {
       open: (path, flags, cb) => {
         // The kernel already refuses writes on an `ro` mount; this is the second lock on the door.
         if ((flags & 3) !== C.O_RDONLY || flags & C.O_TRUNC) return cb(ERR.EROFS);
-        answer(this.open(path), cb, 'open', path, (fh) => cb(0, fh));
+        // The size (ignored by fuse-native) bounds our own binding's read-ahead.
+        answer(this.open(path), cb, 'open', path, (fh) => cb(0, fh, this.handles.get(fh)?.node.attr.size));
       },
       read: (path, fh, buf, len, pos, cb) => {
         const h = this.handles.get(fh);
