@@ -6,9 +6,7 @@
  * sequential reader, so most 128 KiB kernel requests never reach the event
  * loop (fuse-native wakes it for every one, which capped reads near 1 GB/s).
  */
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import path from 'node:path';
+import { loadOwnAddon } from '../device/addon-loader.js';
 import { ERR, type FuseCb, type FuseHandle, type FuseOps } from './binding.js';
 import { unmountPath } from './unmount.js';
 
@@ -40,21 +38,9 @@ const CHUNK = 4 << 20;
 
 let loaded: NativeFuse | null | undefined;
 
-/** The binding, or null when it was not built (no libfuse-dev) or cannot load (no libfuse2). */
+/** The binding, or null when it was not built (no libfuse-dev) or cannot load (no libfuse2); fuse-native is the fallback. */
 export function loadNativeFuse(): NativeFuse | null {
-  if (loaded !== undefined) return loaded;
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  // dist/src/fuse/ when built, src/fuse/ when the sources run directly (vitest).
-  const roots = [path.resolve(here, '..', '..', '..'), path.resolve(here, '..', '..')];
-  loaded = null;
-  for (const root of roots) {
-    try {
-      loaded = createRequire(import.meta.url)(path.join(root, 'native', 'fuse', 'build', 'Release', 'vmfskit_fuse.node')) as NativeFuse;
-      break;
-    } catch {
-      /* try the next root; fuse-native is the fallback */
-    }
-  }
+  if (loaded === undefined) loaded = loadOwnAddon<NativeFuse>('native/fuse/build/Release/vmfskit_fuse.node').addon;
   return loaded;
 }
 
