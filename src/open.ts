@@ -2,8 +2,8 @@
  * One address syntax for every command:
  *   disk.vmdk | lun.img | /dev/sdb            a host path
  *   lun.img::/VM/VM.vmdk                      a path inside the VMFS volume in lun.img
- * A VMDK (by content, not by name) opens as its virtual disk; anything else
- * as its bytes.
+ * A VMDK (by content, not by name) opens as its virtual disk; a delta extent
+ * named on its own, and anything else, as its bytes.
  */
 import path from 'node:path';
 import type { BlockDevice } from './device/block-device.js';
@@ -53,7 +53,32 @@ export interface Opened {
   vmdk?: VmdkDisk;
   /** Set when the address points inside a VMFS volume. */
   volume?: VmfsVolume;
+  /** The address names a delta extent on its own, opened as its file bytes (see deltaExtent). */
+  deltaExtent?: DeltaExtentKind;
   close(): Promise<void>;
+}
+
+export type DeltaExtentKind = 'COWD' | 'SESparse';
+
+/**
+ * A COWD/SESparse delta holds only what changed since its snapshot, and its parent link is in the
+ * descriptor that names it: read alone it would be "the delta over zeros", a disk that never
+ * existed. Named on its own it is a file like x-flat.vmdk, read as its bytes (what md5sum on ESXi hashes).
+ */
+async function deltaExtent(dev: BlockDevice): Promise<DeltaExtentKind | undefined> {
+  if (dev.size < 4) return undefined;
+  const head = Buffer.alloc(4);
+  await dev.read(head, 0);
+  const [{ COWD_MAGIC }, { SESPARSE_MAGIC }] = await Promise.all([import('./vmdk/cowd.js'), import('./vmdk/sesparse.js')]);
+  const magic = head.readUInt32LE(0);
+  return magic === COWD_MAGIC ? 'COWD' : magic === SESPARSE_MAGIC ? 'SESparse' : undefined;
+}
+
+/** How a file opens when its address names it: as a virtual disk, or as its bytes (and why). */
+async function opensAs(dev: BlockDevice, opts: OpenOptions): Promise<{ disk: boolean; delta?: DeltaExtentKind }> {
+  if (opts.container || !(await sniffVmdk(dev))) return { disk: false };
+  const delta = await deltaExtent(dev);
+  return delta ? { disk: false, delta } : { disk: true };
 }
 
 /** Open the VMFS volume inside a host LUN image/device (and its spanned members). */
@@ -75,22 +100,26 @@ export async function openAddress(addr: string, opts: OpenOptions = {}): Promise
   const a = parseAddress(addr);
   if (a.inner === undefined) {
     const dev = await FileDevice.open(a.host);
-    const isVmdk = opts.container ? false : await sniffVmdk(dev).catch(async (e: unknown) => {
+    const as = await opensAs(dev, opts).catch(async (e: unknown) => {
       await dev.close();
       throw e;
     });
-    if (isVmdk) {
+    if (as.disk) {
       await dev.close();
       const resolver = new HostResolver(path.dirname(a.host));
       const vmdk = await openVmdk(resolver, path.basename(a.host), opts);
       return { address: addr, kind: 'vmdk', device: vmdk, vmdk, close: () => vmdk.close() };
     }
-    return { address: addr, kind: 'host', device: dev, close: () => dev.close() };
+    return { address: addr, kind: 'host', device: dev, deltaExtent: as.delta, close: () => dev.close() };
   }
   const volume = await openVolume(a.host, opts);
   try {
     const file = await volume.openFile(a.inner);
-    if (!opts.container && (await sniffVmdk(file))) {
+    const as = await opensAs(file, opts).catch(async (e: unknown) => {
+      await file.close();
+      throw e;
+    });
+    if (as.disk) {
       await file.close();
       const dir = path.posix.dirname(a.inner);
       const vmdk = await openVmdk(volume.resolver(dir), path.posix.basename(a.inner), opts);
@@ -111,6 +140,7 @@ export async function openAddress(addr: string, opts: OpenOptions = {}): Promise
       kind: 'vmfs-file',
       device: file,
       volume,
+      deltaExtent: as.delta,
       close: async () => {
         await file.close();
         await volume.close();

@@ -30,6 +30,15 @@ export const command: CommandModule<object, InfoArgs> = {
         await opened.close();
         return (await import('./info-volume.js')).printVolumeInfo(argv.addr, argv);
       }
+      if (opened.deltaExtent) {
+        // Opened as a file (see open.ts): say what it is and which address shows the snapshot's disk.
+        const { descriptorsNaming } = await import('../hash/extent-owner.js');
+        const descriptors = await descriptorsNaming(opened);
+        const facts = { filename: opened.address, format: 'vmdk', 'delta-extent': opened.deltaExtent, 'file-size': opened.device.size, descriptors };
+        if (argv.json) return void (await writeJson(facts));
+        const owner = descriptors.length ? `${descriptors.join(', ')} (info on it shows the snapshot's disk)` : 'none in this folder names it';
+        return void (await writeOut(`image: ${facts.filename}\nfile format: vmdk ${facts['delta-extent']} delta extent, named without its descriptor: read as its file bytes\nfile size: ${facts['file-size']} bytes\ndescriptor: ${owner}\n`));
+      }
       const facts = { 'virtual-size': opened.device.size, filename: opened.address, format: 'raw' };
       if (argv.json) await writeJson(facts);
       else await writeOut(`image: ${facts.filename}\nfile format: raw (not a VMDK or VMFS volume)\nvirtual size: ${facts['virtual-size']} bytes\n`);

@@ -2,7 +2,7 @@
  * `vmfskit hash`: open each address, hash it in one pass, print check-file
  * lines (or JSON), optionally write DFXML.
  */
-import { openAddress, type OpenOptions } from '../open.js';
+import { openAddress, type OpenOptions, type Opened } from '../open.js';
 import { Progress } from '../convert/progress.js';
 import { watchSignals } from '../convert/interrupt.js';
 import { writeOut, writeJson } from '../cli/output.js';
@@ -33,6 +33,20 @@ export interface HashRequest {
 interface Hashed extends DeviceDigest {
   address: string;
   kind: string;
+  /** Said on stderr (and in --json) when what was hashed is not what the address may seem to mean. */
+  note?: string;
+}
+
+/**
+ * A delta extent named on its own is hashed as its bytes (see open.ts): that digest is comparable
+ * with md5sum on ESXi, and the examiner is told which address holds the snapshot's disk.
+ */
+async function deltaNote(opened: Opened): Promise<string | undefined> {
+  if (!opened.deltaExtent) return undefined;
+  const { descriptorsNaming } = await import('./extent-owner.js');
+  const owners = await descriptorsNaming(opened);
+  const disk = owners.length ? `hash ${owners.join(' or ')} for the snapshot's disk` : 'no descriptor in its folder names it';
+  return `${opened.address} is a ${opened.deltaExtent} delta extent, hashed as its file bytes (as md5sum on ESXi); ${disk}`;
 }
 
 /** md5sum-compatible text: GNU lines for one algorithm, BSD tag lines (one per algorithm) for several. */
@@ -53,6 +67,9 @@ export async function runHash(req: HashRequest): Promise<number> {
   const algs = parseAlgorithms(req.algorithms);
   if (req.window !== undefined && (req.window <= 0 || req.window % 512 !== 0)) {
     throw new VmfskitError('USAGE', `--window must be a positive multiple of 512 bytes (got ${req.window})`);
+  }
+  if (req.threads !== undefined && !(Number.isSafeInteger(req.threads) && req.threads >= 1)) {
+    throw new VmfskitError('USAGE', `--threads must be a whole number of at least 1 (got ${req.threads})`);
   }
   if (req.dfxml) await checkReportTarget(req.dfxml, req.force ?? false, req.addresses);
   const startTime = new Date();
@@ -82,7 +99,9 @@ export async function runHash(req: HashRequest): Promise<number> {
           onProgress: progress ? (done, run) => progress!.update(done, run) : undefined,
         });
         progress?.clear();
-        const h: Hashed = { address, kind: opened.kind, ...d };
+        const note = await deltaNote(opened);
+        if (note) process.stderr.write(`vmfskit: note: ${note}\n`);
+        const h: Hashed = { address, kind: opened.kind, ...d, ...(note ? { note } : {}) };
         results.push(h);
         if (!req.json) await writeOut(formatText(h, algs, req.tag ?? false));
       } catch (e) {
@@ -122,6 +141,7 @@ export async function runHash(req: HashRequest): Promise<number> {
       images: results.map((r) => ({
         filename: r.address,
         kind: r.kind,
+        ...(r.note ? { note: r.note } : {}),
         'virtual-size': r.size,
         'bytes-read': r.bytesRead,
         hashes: r.digests,
