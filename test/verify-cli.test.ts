@@ -161,4 +161,24 @@ describe.runIf(hasSharedCorpus())('vmfskit verify inside a VMFS-5 LUN image', ()
     const r2 = await runCli(['verify', '-m', m2, lun]);
     expect([r2.code, r2.stdout.toString()]).toEqual([0, 'directory/file4: OK\n/directory/file5: OK\n']);
   });
+
+  it('names as md5sum on ESXi prints them (/vmfs/volumes/<label or uuid>/…, the label holding a space) map onto this volume', async () => {
+    const lun = await gunzipCached(path.join(SHARED_CORPUS, 'esxi-vmfs5-small.bin.gz'));
+    const m = manifest('esx-abs.md5', [
+      `${hex('md5', 'content\n')}  /vmfs/volumes/VMFS5 Test/directory/file4`,
+      `${hex('md5', 'a'.repeat(8192) + '\n')}  /vmfs/volumes/61137dd5-df6bc2c8-f0e7-000c29801686/directory/file5`,
+      `${hex('md5', '')}  /vmfs/volumes/VMFS6 Test/directory/file1`,
+    ]);
+    const r = await runCli(['verify', '-m', m, lun]);
+    expect(r.code).toBe(1);
+    expect(r.stdout.toString()).toBe(
+      [
+        '/vmfs/volumes/VMFS5 Test/directory/file4: OK',
+        '/vmfs/volumes/61137dd5-df6bc2c8-f0e7-000c29801686/directory/file5: OK',
+        '/vmfs/volumes/VMFS6 Test/directory/file1: MISSING',
+        "  on datastore 'VMFS6 Test', not this volume (label 'VMFS5 Test', uuid 61137dd5-df6bc2c8-f0e7-000c29801686)",
+        '',
+      ].join('\n'),
+    );
+  });
 });

@@ -9,10 +9,13 @@ import { promises as fsp } from 'node:fs';
 import { formatAddress, openVolume, parseAddress, type OpenOptions } from '../open.js';
 import { VmfskitError, fromOsError } from '../errors.js';
 import type { VmfsVolume } from '../vmfs/index.js';
+import type { Vmfs } from '../vmfs/volume.js';
+
+/** Where a manifest name leads: an address to open, or why the name cannot be under this root. */
+export type Located = { address: string } | { elsewhere: string };
 
 export interface VerifyRoot {
-  /** Address to open for a manifest name. */
-  address(name: string): string;
+  locate(name: string): Located;
   /** A canonical key for a name, so `./a`, `a` and `/root/a` match. */
   key(name: string): string;
   /** Keys and display names of every regular file below the root. */
@@ -28,7 +31,7 @@ export function hostRoot(dir: string, exclude: string[] = []): VerifyRoot {
   const abs = path.resolve(dir);
   const skip = new Set(exclude.map((e) => path.resolve(e)));
   return {
-    address: (name) => path.resolve(abs, name),
+    locate: (name) => ({ address: path.resolve(abs, name) }),
     key: (name) => path.resolve(abs, name),
     list: async () => {
       const out: { key: string; display: string }[] = [];
@@ -56,10 +59,26 @@ export function hostRoot(dir: string, exclude: string[] = []): VerifyRoot {
   };
 }
 
+/** `md5sum /vmfs/volumes/datastore1/VM/*` on ESXi writes names in the datastore's mount point. */
+const ESXI_VOLUMES = '/vmfs/volumes/';
+
 export function volumeRoot(host: string, dir: string, volume: VmfsVolume): VerifyRoot {
-  const key = (name: string): string => path.posix.resolve(dir, name);
+  // The volume maps ESXi paths for parent hints and symlinks; names in a manifest mean the same.
+  const esxiPath = (name: string): string | null => (volume as VmfsVolume & Pick<Vmfs, 'mapVolumePath'>).mapVolumePath(name);
+  const inVolume = (name: string): string | null => (name.startsWith(ESXI_VOLUMES) ? esxiPath(name) : path.posix.resolve(dir, name));
+  const key = (name: string): string => {
+    const p = inVolume(name);
+    return p === null ? name : path.posix.resolve('/', p);
+  };
   return {
-    address: (name) => formatAddress(host, key(name)),
+    locate: (name) => {
+      const p = inVolume(name);
+      if (p === null) {
+        const datastore = name.slice(ESXI_VOLUMES.length).split('/')[0];
+        return { elsewhere: `on datastore '${datastore}', not this volume (label '${volume.label}', uuid ${volume.uuid})` };
+      }
+      return { address: formatAddress(host, key(name)) };
+    },
     key,
     list: async () => {
       const out: { key: string; display: string }[] = [];
