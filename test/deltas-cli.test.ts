@@ -1,18 +1,20 @@
 /**
  * The ESXi delta chains through the CLI, on the host and inside a VMFS-5
  * datastore: every chain state's `cat` sha256 equals qemu-img's (recorded in
- * corpus/MANIFEST "deltas"), `map --json` depths agree with `qemu-img map`,
+ * corpus/MANIFEST "deltas"), `map --json` depths agree with `qemu-img map`
+ * (also for the mixed chains over qemu-made hosted sparse layers, WS and W2,
+ * and for the SESparse chain over the thin base whose holes debugvmfs found),
  * damaged deltas and RDMs fail with one line and the documented exit code.
  */
 import { describe, expect, it, beforeAll } from 'vitest';
-import { chmodSync, closeSync, cpSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, cpSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { buildDeltaCorpus, descriptorText, DISK_BYTES, type DeltasSection } from '../corpus/builders/delta-chains.js';
 import { buildDeltaVolume, RDM_BYTES, RDM_LUN_ID } from '../corpus/builders/delta-vmfs.js';
 import { readSection } from '../corpus/builders/manifest.js';
 import { runCli, isOneLineError } from './helpers/cli.js';
 import { sha256 } from './helpers/hash.js';
-import { scratch } from './helpers/paths.js';
+import { CORPUS, scratch } from './helpers/paths.js';
 
 const section = readSection<DeltasSection>('deltas')!;
 const work = scratch('deltas-cli');
@@ -22,7 +24,8 @@ const image = path.join(work, 'deltas-ds.img');
 beforeAll(async () => {
   const built = buildDeltaCorpus(chains);
   expect(built.files).toEqual(section.files);
-  await buildDeltaVolume(chains, image);
+  // The datastore image is rebuilt bit for bit: the one whose states and thin base debugvmfs and qemu-img were run on.
+  expect((await buildDeltaVolume(chains, image)).sha256).toBe(section.volume.sha256);
 });
 
 type MapRun = { start: number; length: number; depth: number; zero: boolean; data: boolean };
@@ -54,12 +57,71 @@ describe('chain states on the host', () => {
   }
 });
 
+describe('mixed chains over hosted sparse layers (Workstation VMs imported to ESXi; qemu-made layers from corpus/deltas/hosted.tar.gz)', () => {
+  it('the committed archive is the one recorded, and the chains read as the kinds they are', async () => {
+    expect({ size: statSync(path.join(CORPUS, section.archive.path)).size, sha256: sha256(readFileSync(path.join(CORPUS, section.archive.path))) }).toEqual({
+      size: section.archive.size,
+      sha256: section.archive.sha256,
+    });
+    // WS: SESparse over a monolithicSparse Workstation snapshot over a monolithicSparse base; W2: COWD → COWD over twoGbMaxExtentSparse.
+    const kinds = async (file: string) => {
+      const r = await runCli(['info', '--json', path.join(chains, file)]);
+      expect(r.code).toBe(0);
+      return (JSON.parse(r.stdout.toString()).layers as Array<{ 'create-type': string }>).map((l) => l['create-type']);
+    };
+    expect(await kinds('WS/WS-000002.vmdk')).toEqual(['seSparse', 'monolithicSparse', 'monolithicSparse']);
+    expect(await kinds('W2/W2-000002.vmdk')).toEqual(['vmfsSparse', 'vmfsSparse', 'twoGbMaxExtentSparse']);
+  });
+
+  it('every state of WS and W2 is recorded with a qemu-img map that reaches the hosted layers', () => {
+    const ids = section.states.filter((s) => s.dir === 'WS' || s.dir === 'W2').map((s) => s.id);
+    expect(ids).toEqual(['WS@0', 'WS@1', 'WS@2', 'W2@0', 'W2@1', 'W2@2']);
+    // The SESparse state has runs answered by each of its three layers; the top COWD state by each of its three.
+    for (const id of ['WS@2', 'W2@2']) expect([...new Set(section.states.find((s) => s.id === id)!.qemuMap.map((r) => r.depth))].sort()).toEqual([0, 1, 2]);
+  });
+});
+
 describe('chain states inside a VMFS-5 datastore (absolute /vmfs/volumes/<uuid>/ parent hints)', () => {
   for (const s of section.volume.states) {
     it(`${s.id}: cat deltas-ds.img::${s.path} = qemu-img sha256 (debugvmfs + json: backing)`, async () => {
       const cat = await runCli(['cat', `${image}::${s.path}`]);
       expect({ code: cat.code, stderr: cat.stderr.replace(/^vmfskit: warning: .*parent hint .* resolved to .*\n/gm, '') }).toEqual({ code: 0, stderr: '' });
       expect(sha256(cat.stdout)).toBe(s.sha256);
+    });
+  }
+
+  it('the thin base /SE/SE-flat.vmdk is thin on VMFS: the blocks debugvmfs found allocated, holes elsewhere', async () => {
+    expect(section.volume.thin.map((t) => t.path)).toEqual(['/SE/SE-flat.vmdk']);
+    const t = section.volume.thin[0]!;
+    expect(t.holeBlocks).toBeGreaterThan(0);
+    const st = await runCli(['stat', '--json', `${image}::${t.path}`]);
+    expect(st.code).toBe(0);
+    const details = JSON.parse(st.stdout.toString()).details;
+    expect({ blocks: details['block-count'], data: details['data-blocks'], holes: details['hole-blocks'] }).toEqual({ blocks: t.dataBlocks.length, data: t.dataBlocks.length, holes: t.holeBlocks });
+    expect(JSON.parse(st.stdout.toString())['allocated-size']).toBe(t.dataBlocks.length << 20);
+    // The base state reads zeros from every hole, shown as zero runs of the flat file in map.
+    const map = await runCli(['map', '--json', `${image}::/SE/SE.vmdk`]);
+    expect(map.code).toBe(0);
+    const runs = JSON.parse(map.stdout.toString()) as MapRun[];
+    for (let b = 0; b < t.blocks; b++) {
+      if (t.dataBlocks.includes(b)) continue;
+      const inBlock = runs.filter((r) => r.start < (b + 1) << 20 && r.start + r.length > b << 20);
+      expect({ b, runs: inBlock.map((r) => ({ depth: r.depth, zero: r.zero, data: r.data })) }).toEqual({ b, runs: [{ depth: 0, zero: true, data: false }] });
+    }
+  });
+
+  for (const s of section.volume.states.filter((x) => x.id.startsWith('SE@'))) {
+    it(`${s.id}: map --json deltas-ds.img::${s.path} depths = qemu-img map of the same state on the host (grains fall through to the thin base's holes)`, async () => {
+      const map = await runCli(['map', '--json', `${image}::${s.path}`]);
+      expect(map.code).toBe(0);
+      const runs = JSON.parse(map.stdout.toString()) as MapRun[];
+      const host = section.states.find((x) => x.id === s.id)!;
+      expectSameDepths(runs, host.qemuMap);
+      // Runs answered by the base inside its holes: the delta's grains fell through to a hole.
+      const holes = section.volume.thin[0]!;
+      const base = host.qemuMap.length ? Math.max(...host.qemuMap.map((r) => r.depth)) : 0;
+      const throughHoles = runs.filter((r) => r.depth === base && r.zero && !holes.dataBlocks.includes(Math.floor(r.start / (1 << 20))));
+      expect(throughHoles.length).toBeGreaterThan(0);
     });
   }
 
@@ -166,10 +228,18 @@ describe('damaged chains through the CLI: one line, exit 3', () => {
     const f = path.join(d, 'VM.vmdk');
     chmodSync(f, 0o644);
     writeFileSync(f, readFileSync(f, 'utf8').replace(`RW ${DISK_BYTES / 512} VMFS`, `RW ${DISK_BYTES / 512 - 2048} VMFS`));
-    const r = await runCli(['cat', path.join(d, 'VM-000001.vmdk')]);
+    const child = path.join(d, 'VM-000001.vmdk');
+    // The child's extent line ("RW 81920 VMFSSPARSE ...") is descriptor line 11; its byte offset in the file:
+    const text = readFileSync(child, 'utf8');
+    const at = text.indexOf(`RW ${DISK_BYTES / 512} VMFSSPARSE`);
+    expect(text.slice(0, at).split('\n').length).toBe(11);
+    // Run in the chain's folder so the names in the message are exactly the ones given.
+    const r = await runCli(['cat', 'VM-000001.vmdk'], { cwd: d });
     expect(r.code).toBe(3);
-    expect(isOneLineError(r.stderr)).toBe(true);
-    expect(r.stderr).toMatch(/capacity|size/i);
     expect(r.stdout.length).toBe(0);
+    expect(r.stderr).toBe(
+      `vmfskit: VM-000001.vmdk: extent 1 (descriptor line 11) at byte ${at} (0x${at.toString(16)}): capacity ${DISK_BYTES} bytes differs from its parent VM.vmdk (${DISK_BYTES - 2048 * 512} bytes)\n`,
+    );
+    expect(at).toBe(178);
   });
 });

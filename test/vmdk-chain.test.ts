@@ -31,7 +31,7 @@ describe('VMDK chains', () => {
     writeFileSync(path.join(dir, 'child.vmdk'), buildSparse({ name: 'child.vmdk', parentCid: '00000001', parentHint: 'base.vmdk' }).file);
     const e = await failure(openIn(dir, 'child.vmdk'));
     expect(e.code).toBe('CHAIN');
-    expect(e.message).toMatch(/child\.vmdk: extent sizes: capacity 2097152 bytes differs from its parent .*base\.vmdk \(4194304 bytes\)/);
+    expect(e.message).toMatch(/child\.vmdk: extent 1 \(descriptor line \d+\) at byte \d+ \(0x[0-9a-f]+\): capacity 2097152 bytes differs from its parent .*base\.vmdk \(4194304 bytes\)/);
   });
 
   it('a chain deeper than 64 layers is refused; each disk`s parent is the state before it', async () => {

@@ -6,6 +6,17 @@
  *
  *   VM/   flat base (vmfs) → COWD → COWD, with VM.vmx and VM.vmsd (two snapshots)
  *   SE/   thin base (vmfs, sparse flat file) → SESparse → SESparse, with .vmx/.vmsd
+ *   WS/   a Workstation VM imported to ESXi (VMFS-6) as it was: monolithicSparse base
+ *         (qemu-img) → Workstation snapshot, monolithicSparse delta (qemu-img create -b,
+ *         qemu-io writes) → ESXi snapshot, SESparse
+ *   W2/   a Workstation VM whose disk was split in 2 GB files, imported to ESXi (VMFS-5):
+ *         twoGbMaxExtentSparse base (qemu-img) → COWD → COWD
+ *
+ * VM and SE are also placed in a VMFS-5 datastore image (delta-vmfs.ts); WS and
+ * W2 are host folders. The qemu-made files of WS and W2 cannot be rebuilt
+ * without qemu, so they are committed as corpus/deltas/hosted.tar.gz
+ * (deterministic: fixed CIDs, sorted tar, gzip -n); our COWD and SESparse
+ * deltas on top of them are rebuilt from the recipe like the others.
  *
  * Each state's expected raw content is computed here from the recipe (a
  * model independent of the readers); corpus/build-deltas.sh accepts the
@@ -15,13 +26,19 @@
  *   node dist/corpus/builders/delta-chains.js OUTDIR --record   build, check with qemu-img, write MANIFEST "deltas"
  *   node dist/corpus/builders/delta-chains.js OUTDIR --check    build, check with qemu-img against MANIFEST
  */
-import { closeSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeCowdFile } from './cowd-writer.js';
 import { writeSesparseFile, type SesparseGrain } from './sesparse-writer.js';
+import { fixCids } from './fix-cids.js';
+import { CORPUS_DIR } from './manifest.js';
+
+/** The qemu-made layers of the hosted chains (WS, W2), relative to corpus/. */
+export const HOSTED_ARCHIVE = 'deltas/hosted.tar.gz';
 
 export const DISK_BYTES = 40 << 20;
 const MiB = 1 << 20;
@@ -43,6 +60,13 @@ interface Write {
   offset: number;
   length: number;
   seed: number;
+}
+
+/** A write qemu-io makes on a hosted (Workstation) layer: `byte` fills the range (`write -P`); 0 is `write -z`. */
+interface HostedWrite {
+  offset: number;
+  length: number;
+  byte: number;
 }
 
 /** How a snapshot layer stores a write: as data, or (SESparse only) as a zero or unmapped grain. */
@@ -88,7 +112,8 @@ const SES_LAYERS: Layer[] = [
     writes: [
       { offset: 0, length: G, seed: 41 },
       { offset: 16 * MiB - G, length: 2 * G, seed: 42 }, // one grain each side of the table boundary
-      { offset: 20 * MiB, length: G, seed: 43 },
+      { offset: 20 * MiB, length: G, seed: 43 }, // first grain of a base hole (1 MiB VMFS block 20): its neighbours fall through to the hole
+      { offset: 8 * MiB + 64 * KiB, length: G, seed: 44 }, // inside a base hole (block 8): grains on both sides fall through to it
     ],
     zeroGrains: [MiB / G], // over base data
     unmapGrains: [(30 * MiB) / G], // over base data: zeros, as qemu reads it
@@ -100,16 +125,70 @@ const SES_LAYERS: Layer[] = [
   },
 ];
 
+/** SESparse snapshot over the Workstation chain WS (4 KiB grains over 64 KiB hosted grains). */
+const WS_BASE: Write[] = [
+  { offset: 0, length: 16 * KiB, seed: 61 }, // grain 0, rest of the 64 KiB grain zeros
+  { offset: MiB + 4 * KiB, length: 8 * KiB, seed: 62 }, // inside one hosted grain
+  { offset: 32 * MiB - 8 * KiB, length: 16 * KiB, seed: 63 }, // crosses the 32 MiB hosted grain table boundary
+  { offset: DISK_BYTES - 4 * KiB, length: 4 * KiB, seed: 64 }, // last grain
+];
+/** The Workstation snapshot (monolithicSparse delta made by qemu-img create -b, written by qemu-io). */
+const WS_HOSTED: HostedWrite[][] = [
+  [
+    { offset: 8 * KiB, length: 4 * KiB, byte: 0xa1 }, // partial grain over base data: qemu copies the rest of the grain
+    { offset: 5 * MiB, length: 64 * KiB, byte: 0xa2 }, // a whole grain over nothing
+    { offset: 32 * MiB - 64 * KiB, length: 64 * KiB, byte: 0 }, // write -z over base data: stored zeros
+    { offset: DISK_BYTES - 512, length: 512, byte: 0xa3 }, // last sector
+  ],
+];
+const WS_LAYERS: Layer[] = [
+  {
+    writes: [
+      { offset: 8 * KiB, length: G, seed: 71 }, // over the Workstation delta's grain
+      { offset: MiB + 4 * KiB, length: G, seed: 72 }, // over the base's grain (through the Workstation delta)
+      { offset: 20 * MiB, length: G, seed: 73 }, // over nothing in either hosted layer
+      { offset: 32 * MiB, length: G, seed: 74 }, // base data past the Workstation delta's zeros
+    ],
+    zeroGrains: [(5 * MiB) / G], // zero over the Workstation delta's data
+    unmapGrains: [0], // unmap over base data (copied up into the Workstation delta)
+  },
+];
+
+/** COWD snapshots over the split (twoGbMaxExtentSparse) base W2. */
+const W2_BASE: Write[] = [
+  { offset: 0, length: 12 * KiB, seed: 81 },
+  { offset: 2 * MiB - 8 * KiB, length: 16 * KiB, seed: 82 }, // crosses a COWD grain table boundary (2 MiB)
+  { offset: 24 * MiB + 60 * KiB, length: 8 * KiB, seed: 83 }, // crosses a 64 KiB hosted grain boundary
+];
+const W2_LAYERS: Layer[] = [
+  {
+    writes: [
+      { offset: 512, length: 1024, seed: 91 }, // inside base data
+      { offset: 2 * MiB - 512, length: 1024, seed: 92 }, // one grain each side of the COWD table boundary, over base data
+      { offset: 10 * MiB, length: 512, seed: 93 }, // over an unallocated hosted grain
+      { offset: 24 * MiB + 64 * KiB + 4 * KiB, length: 512, seed: 0 }, // zeros stored over base data
+    ],
+  },
+  {
+    writes: [
+      { offset: 1024, length: 512, seed: 101 }, // overwrites the first snapshot's grain
+      { offset: 24 * MiB + 60 * KiB - 512, length: 1024, seed: 102 }, // half over base zeros, half over base data
+      { offset: DISK_BYTES - 512, length: 512, seed: 103 }, // last sector, over nothing
+    ],
+  },
+];
+
 function patternOf(w: Write): Buffer {
   const b = Buffer.alloc(w.length);
   if (w.seed) fillPattern(b, w.seed, w.offset);
   return b;
 }
 
-/** The disk as it reads after applying `layers` over the base. */
-function model(layers: Layer[], grain: number): Buffer {
+/** The disk as it reads after applying `hosted` Workstation layers, then `layers`, over `base`. */
+function model(base: Write[], hosted: HostedWrite[][], layers: Layer[], grain: number): Buffer {
   const disk = Buffer.alloc(DISK_BYTES);
-  for (const w of BASE) patternOf(w).copy(disk, w.offset);
+  for (const w of base) patternOf(w).copy(disk, w.offset);
+  for (const h of hosted) for (const w of h) disk.fill(w.byte, w.offset, w.offset + w.length);
   for (const l of layers) {
     for (const w of l.writes) patternOf(w).copy(disk, w.offset);
     for (const g of [...(l.zeroGrains ?? []), ...(l.unmapGrains ?? [])]) disk.fill(0, g * grain, (g + 1) * grain);
@@ -232,18 +311,31 @@ export interface BuiltCorpus {
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
+type BaseFormat = 'vmfs' | 'vmfs-thin' | 'monolithicSparse' | 'twoGbMaxExtentSparse';
+
 interface ChainSpec {
   vm: string;
+  /** vmfs: our flat file (thick); vmfs-thin: our sparse flat file, thin descriptor; the others: made by qemu-img. */
+  baseFormat: BaseFormat;
+  base: Write[];
+  /** Workstation snapshots over a hosted base, before the import (monolithicSparse deltas made by qemu-img and qemu-io). */
+  hosted?: HostedWrite[][];
+  /** The ESXi snapshots on top. */
   kind: 'cowd' | 'sesparse';
   layers: Layer[];
   grain: number;
+  /** CIDs of the descriptors we write: the flat base (vmfs formats), then each ESXi snapshot. */
   cids: number[];
   snaps: Array<Omit<SnapshotSpec, 'disk' | 'uid' | 'parent'>>;
+  /** Also placed in the VMFS-5 datastore image (delta-vmfs.ts). */
+  datastore: boolean;
 }
 
 const CHAINS: ChainSpec[] = [
   {
     vm: 'VM',
+    baseFormat: 'vmfs',
+    base: BASE,
     kind: 'cowd',
     layers: COWD_LAYERS,
     grain: 512,
@@ -252,9 +344,12 @@ const CHAINS: ChainSpec[] = [
       { name: 'Before update', description: 'clean install', created: '2024-03-05T10:20:30.000Z', memory: true },
       { name: 'After update', created: '2024-03-06T08:00:01.000Z', memory: false },
     ],
+    datastore: true,
   },
   {
     vm: 'SE',
+    baseFormat: 'vmfs-thin',
+    base: BASE,
     kind: 'sesparse',
     layers: SES_LAYERS,
     grain: G,
@@ -263,26 +358,136 @@ const CHAINS: ChainSpec[] = [
       { name: 'snap-1', created: '2025-01-02T03:04:05.000Z', memory: false },
       { name: 'snap-2', description: 'with memory', created: '2025-01-02T04:05:06.000Z', memory: true },
     ],
+    datastore: true,
+  },
+  {
+    vm: 'WS',
+    baseFormat: 'monolithicSparse',
+    base: WS_BASE,
+    hosted: WS_HOSTED,
+    kind: 'sesparse',
+    layers: WS_LAYERS,
+    grain: G,
+    cids: [0x3d5e0002],
+    snaps: [
+      { name: 'Workstation: before export', description: 'taken on Workstation', created: '2023-11-20T16:00:00.000Z', memory: false },
+      { name: 'ESXi: imported', created: '2025-02-03T09:10:11.000Z', memory: false },
+    ],
+    datastore: false,
+  },
+  {
+    vm: 'W2',
+    baseFormat: 'twoGbMaxExtentSparse',
+    base: W2_BASE,
+    kind: 'cowd',
+    layers: W2_LAYERS,
+    grain: 512,
+    cids: [0x2c0d0001, 0x2c0d0002],
+    snaps: [
+      { name: 'imported', created: '2024-06-01T12:00:00.000Z', memory: false },
+      { name: 'patched', created: '2024-06-02T12:00:00.000Z', memory: true },
+    ],
+    datastore: false,
   },
 ];
 
-/** Build every chain under `out` (must be empty or absent). */
-export function buildDeltaCorpus(out: string): BuiltCorpus {
+/** Folders of the chains that also go into the VMFS-5 datastore image. */
+export const DATASTORE_CHAINS: readonly string[] = CHAINS.filter((c) => c.datastore).map((c) => c.vm);
+
+const hostedBase = (c: ChainSpec) => c.baseFormat === 'monolithicSparse' || c.baseFormat === 'twoGbMaxExtentSparse';
+
+/** CID of a descriptor (stand-alone, or embedded in a hosted sparse file). */
+export function readCid(file: string): number {
+  const fd = openSync(file, 'r');
+  try {
+    const b = Buffer.alloc(21 * 512);
+    const text = b.subarray(0, readSync(fd, b, 0, b.length, 0)).toString('latin1');
+    const m = /(?:^|\n)CID=([0-9a-fA-F]{1,8})\r?\n/.exec(text);
+    if (!m) throw new Error(`${file}: no CID= line`);
+    return parseInt(m[1]!, 16);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const quiet = { stdio: ['ignore', 'ignore', 'inherit'] as ['ignore', 'ignore', 'inherit'] };
+
+/**
+ * Make the qemu-made layers of the hosted chains under `dir`/<vm>/ (needs
+ * qemu-img and qemu-io): the base by `qemu-img convert` of the recipe's raw
+ * base, each Workstation snapshot by `qemu-img create -b` and the recipe's
+ * writes through `qemu-io`; then fixed CIDs instead of qemu's random ones.
+ */
+export function makeHostedLayers(dir: string): void {
+  for (const c of CHAINS.filter(hostedBase)) {
+    const vmDir = path.join(dir, c.vm);
+    mkdirSync(vmDir, { recursive: true });
+    const raw = path.join(dir, `${c.vm}.base.raw`);
+    writeThinFlat(raw, model(c.base, [], [], c.grain), true);
+    execFileSync('qemu-img', ['convert', '-f', 'raw', '-O', 'vmdk', '-o', `subformat=${c.baseFormat}`, raw, `${c.vm}.vmdk`], { ...quiet, cwd: vmDir });
+    rmSync(raw);
+    (c.hosted ?? []).forEach((writes, i) => {
+      const child = `${c.vm}-${String(i + 1).padStart(6, '0')}.vmdk`;
+      const parent = i ? `${c.vm}-${String(i).padStart(6, '0')}.vmdk` : `${c.vm}.vmdk`;
+      execFileSync('qemu-img', ['create', '-f', 'vmdk', '-b', parent, '-F', 'vmdk', child], { ...quiet, cwd: vmDir });
+      for (const w of writes) {
+        const cmd = w.byte ? `write -P 0x${w.byte.toString(16)} ${w.offset} ${w.length}` : `write -z ${w.offset} ${w.length}`;
+        execFileSync('qemu-io', ['-f', 'vmdk', '-c', cmd, child], { ...quiet, cwd: vmDir });
+      }
+    });
+  }
+  fixCids(dir);
+}
+
+/** `makeHostedLayers` packed as a deterministic .tar.gz (sorted names, fixed owner, mode and time; gzip -n). */
+export function makeHostedArchive(archive: string): void {
+  const work = mkdtempSync(path.join(os.tmpdir(), 'vmfskit-hosted-'));
+  try {
+    makeHostedLayers(work);
+    const dirs = CHAINS.filter(hostedBase).map((c) => c.vm).sort();
+    const tar = execFileSync('tar', ['--sort=name', '--owner=0', '--group=0', '--numeric-owner', '--mtime=@0', '--mode=a=rX,u+w', '--format=gnu', '-C', work, '-cf', '-', ...dirs], { maxBuffer: 1 << 30 });
+    mkdirSync(path.dirname(archive), { recursive: true });
+    writeFileSync(archive, execFileSync('gzip', ['-n', '-9', '-c'], { input: tar, maxBuffer: 1 << 30 }));
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Build every chain under `out` (must be empty or absent). The qemu-made
+ * layers of the hosted chains come from `archive` (default: the committed one).
+ */
+export function buildDeltaCorpus(out: string, archive = path.join(CORPUS_DIR, HOSTED_ARCHIVE)): BuiltCorpus {
   const states: BuiltState[] = [];
   const files: BuiltCorpus['files'] = [];
+  mkdirSync(out, { recursive: true });
+  if (CHAINS.some(hostedBase)) execFileSync('tar', ['-xzf', archive, '-C', out], { stdio: ['ignore', 'ignore', 'inherit'] });
   for (const c of CHAINS) {
     const dir = path.join(out, c.vm);
     mkdirSync(dir, { recursive: true });
     const write = (name: string, text: string) => writeFileSync(path.join(dir, name), text, { flag: 'wx' });
-    const base = model([], c.grain);
+    const hosted = c.hosted ?? [];
     const descriptors = [`${c.vm}.vmdk`];
-    writeThinFlat(path.join(dir, `${c.vm}-flat.vmdk`), base, c.kind === 'sesparse');
-    write(descriptors[0]!, descriptorText({ cid: c.cids[0]!, createType: 'vmfs', extent: `RW ${DISK_BYTES / 512} VMFS "${c.vm}-flat.vmdk"`, thin: c.kind === 'sesparse' }));
-    states.push({ id: `${c.vm}@0`, dir: c.vm, descriptor: descriptors[0]!, sha256: sha(base) });
+    const cids = [...c.cids];
+    if (hostedBase(c)) {
+      // Made by qemu-img (from the archive): the same recipe says what they read as.
+      if (!existsSync(path.join(dir, descriptors[0]!))) throw new Error(`${archive} holds no ${c.vm}/${descriptors[0]}`);
+    } else {
+      const thin = c.baseFormat === 'vmfs-thin';
+      writeThinFlat(path.join(dir, `${c.vm}-flat.vmdk`), model(c.base, [], [], c.grain), thin);
+      write(descriptors[0]!, descriptorText({ cid: cids.shift()!, createType: 'vmfs', extent: `RW ${DISK_BYTES / 512} VMFS "${c.vm}-flat.vmdk"`, thin }));
+    }
+    states.push({ id: `${c.vm}@0`, dir: c.vm, descriptor: descriptors[0]!, sha256: sha(model(c.base, [], [], c.grain)) });
+    hosted.forEach((_, i) => {
+      const name = `${c.vm}-${String(i + 1).padStart(6, '0')}.vmdk`;
+      descriptors.push(name);
+      states.push({ id: `${c.vm}@${i + 1}`, dir: c.vm, descriptor: name, sha256: sha(model(c.base, hosted.slice(0, i + 1), [], c.grain)) });
+    });
     c.layers.forEach((layer, i) => {
-      const n = String(i + 1).padStart(6, '0');
+      const k = hosted.length + i + 1;
+      const n = String(k).padStart(6, '0');
       const name = `${c.vm}-${n}.vmdk`;
-      const disk = model(c.layers.slice(0, i + 1), c.grain);
+      const disk = model(c.base, hosted, c.layers.slice(0, i + 1), c.grain);
       const grains = grainsOf(layer, c.grain, disk);
       if (c.kind === 'cowd') {
         // The second snapshot's grains are stored last-written-first, as a guest writing backwards leaves them.
@@ -296,18 +501,19 @@ export function buildDeltaCorpus(out: string): BuiltCorpus {
       }
       const type = c.kind === 'cowd' ? 'VMFSSPARSE' : 'SESPARSE';
       const file = c.kind === 'cowd' ? `${c.vm}-${n}-delta.vmdk` : `${c.vm}-${n}-sesparse.vmdk`;
+      const parent = descriptors[descriptors.length - 1]!;
       write(
         name,
         descriptorText({
-          cid: c.cids[i + 1]!,
-          parentCid: c.cids[i]!,
+          cid: cids[i]!,
+          parentCid: readCid(path.join(dir, parent)),
           createType: c.kind === 'cowd' ? 'vmfsSparse' : 'seSparse',
-          parentHint: descriptors[i]!,
+          parentHint: parent,
           extent: `RW ${DISK_BYTES / 512} ${type} "${file}"`,
         }),
       );
       descriptors.push(name);
-      states.push({ id: `${c.vm}@${i + 1}`, dir: c.vm, descriptor: name, sha256: sha(disk) });
+      states.push({ id: `${c.vm}@${k}`, dir: c.vm, descriptor: name, sha256: sha(disk) });
     });
     const snaps: SnapshotSpec[] = c.snaps.map((s, i) => ({ ...s, uid: i + 1, parent: i ? i : undefined, disk: descriptors[i]! }));
     write(`${c.vm}.vmsd`, vmsdText(c.vm, snaps, snaps.length));
@@ -356,11 +562,27 @@ async function main(): Promise<void> {
     console.error('usage: delta-chains.js OUTDIR [--record|--check]');
     process.exit(2);
   }
-  const built = buildDeltaCorpus(out);
-  if (!mode) return;
   const { readSection, writeSection } = await import('./manifest.js');
   const recorded = readSection<DeltasSection>('deltas');
   let bad = 0;
+  const committed = path.join(CORPUS_DIR, HOSTED_ARCHIVE);
+  if (mode === '--record') makeHostedArchive(committed);
+  if (mode === '--check') {
+    // The qemu-made layers rebuilt now must be the committed archive, byte for byte.
+    const again = path.join(path.dirname(out), 'hosted-again.tar.gz');
+    makeHostedArchive(again);
+    const same = readFileSync(again).equals(readFileSync(committed));
+    if (!same) bad++;
+    console.error(`${same ? 'ok  ' : 'FAIL'} corpus/${HOSTED_ARCHIVE} rebuilt with qemu-img/qemu-io: ${same ? 'identical' : 'differs from the committed archive'}`);
+  }
+  const archiveBytes = readFileSync(committed);
+  const archive = { path: HOSTED_ARCHIVE, size: archiveBytes.length, sha256: sha(archiveBytes) };
+  if (mode === '--check' && JSON.stringify(recorded?.archive) !== JSON.stringify(archive)) {
+    bad++;
+    console.error(`FAIL corpus/${HOSTED_ARCHIVE} differs from MANIFEST (deltas.archive)`);
+  }
+  const built = buildDeltaCorpus(out, committed);
+  if (!mode) return;
   const states: DeltasSection['states'] = [];
   for (const s of built.states) {
     const q = qemuView(path.join(out, s.dir, s.descriptor), path.join(path.dirname(out), 'state.raw'));
@@ -382,7 +604,7 @@ async function main(): Promise<void> {
   const part = path.join(path.dirname(out), 'deltas-ds.part');
   extractPartition(vol, part);
   const volumeStates: DeltasSection['volume']['states'] = [];
-  for (const s of built.states) {
+  for (const s of built.states.filter((x) => DATASTORE_CHAINS.includes(x.dir))) {
     const chain = built.states.filter((x) => x.dir === s.dir && x.id <= s.id).map((x) => x.descriptor);
     const q = qemuViewInVolume(part, s.dir, chain, path.join(path.dirname(out), 'vmfs-work', s.id), (f) => sha(readFileSync(f)));
     const ok = q === s.sha256;
@@ -390,7 +612,26 @@ async function main(): Promise<void> {
     console.error(`${ok ? 'ok  ' : 'FAIL'} volume /${s.dir}/${s.descriptor}: qemu-img (json: backing) ${q}`);
     volumeStates.push({ id: s.id, path: `/${s.dir}/${s.descriptor}`, sha256: q });
   }
-  const volume = { image: 'deltas-ds.img', size: vol.size, sha256: vol.sha256, partitionOffset: vol.partitionOffset, datastore: vol.datastore, states: volumeStates };
+  // Thin bases: debugvmfs says which 1 MiB blocks are allocated; only the blocks holding data may be.
+  const thin: DeltasSection['volume']['thin'] = [];
+  for (const c of CHAINS.filter((x) => x.datastore && x.baseFormat === 'vmfs-thin')) {
+    const file = `/${c.vm}/${c.vm}-flat.vmdk`;
+    const disk = model(c.base, [], [], c.grain);
+    const zero = Buffer.alloc(MiB);
+    const want: number[] = [];
+    const got: number[] = [];
+    for (let b = 0; b < DISK_BYTES / MiB; b++) {
+      if (!disk.subarray(b * MiB, (b + 1) * MiB).equals(zero)) want.push(b);
+      const blk = execFileSync('debugvmfs', [part, 'get_file_block', file, (b * MiB).toString(16)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n').pop()!;
+      if (!/^0x[0-9a-f]{8}$/.test(blk)) throw new Error(`debugvmfs get_file_block ${file} ${b}: ${blk}`);
+      if (parseInt(blk, 16) !== 0) got.push(b);
+    }
+    const ok = JSON.stringify(want) === JSON.stringify(got);
+    if (!ok) bad++;
+    console.error(`${ok ? 'ok  ' : 'FAIL'} volume ${file}: debugvmfs get_file_block: data blocks ${got.join(',')} (model ${want.join(',')}), ${DISK_BYTES / MiB - got.length} holes`);
+    thin.push({ path: file, blocks: DISK_BYTES / MiB, dataBlocks: got, holeBlocks: DISK_BYTES / MiB - got.length, oracle: 'debugvmfs get_file_block per 1 MiB block (0x00000000: no block, a hole)' });
+  }
+  const volume = { image: 'deltas-ds.img', size: vol.size, sha256: vol.sha256, partitionOffset: vol.partitionOffset, datastore: vol.datastore, states: volumeStates, thin };
   if (mode === '--check' && JSON.stringify(recorded?.volume) !== JSON.stringify(volume)) {
     bad++;
     console.error('FAIL rebuilt volume differs from MANIFEST');
@@ -407,7 +648,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   if (mode === '--record') {
-    writeSection('deltas', { builder: 'corpus/builders/delta-chains.ts', qemu: execFileSync('qemu-img', ['--version'], { encoding: 'utf8' }).split('\n')[0], files: built.files, states, volume });
+    writeSection('deltas', { builder: 'corpus/builders/delta-chains.ts', qemu: execFileSync('qemu-img', ['--version'], { encoding: 'utf8' }).split('\n')[0], archive, files: built.files, states, volume });
     console.error(`recorded ${states.length} states in corpus/MANIFEST (deltas)`);
   }
 }
@@ -415,10 +656,21 @@ async function main(): Promise<void> {
 export interface DeltasSection {
   builder: string;
   qemu: string;
+  /** corpus/deltas/hosted.tar.gz: the qemu-made layers of the hosted chains (WS, W2). */
+  archive: { path: string; size: number; sha256: string };
   files: BuiltCorpus['files'];
   states: Array<{ id: string; dir: string; descriptor: string; virtualSize: number; sha256: string; sha256Source: string; qemuMap: QemuState['map'] }>;
   /** The chains inside a VMFS-5 datastore image (GPT), read by qemu-img through debugvmfs + json: backing. */
-  volume: { image: string; size: number; sha256: string; partitionOffset: number; datastore: string; states: Array<{ id: string; path: string; sha256: string }> };
+  volume: {
+    image: string;
+    size: number;
+    sha256: string;
+    partitionOffset: number;
+    datastore: string;
+    states: Array<{ id: string; path: string; sha256: string }>;
+    /** Thin bases in the volume: which 1 MiB file blocks debugvmfs finds allocated. */
+    thin: Array<{ path: string; blocks: number; dataBlocks: number[]; holeBlocks: number; oracle: string }>;
+  };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -1,7 +1,7 @@
 /**
  * The deltas corpus inside a VMFS-5 datastore: the VM (COWD) and SE
- * (SESparse) chains of delta-chains.ts placed in a volume made by the vmfs5
- * builder, with ESXi's absolute parent hints (`/vmfs/volumes/<uuid>/VM/VM.vmdk`),
+ * (SESparse, over a thin base whose zero blocks are holes) chains of
+ * delta-chains.ts placed in a volume made by the vmfs5 builder, with ESXi's absolute parent hints (`/vmfs/volumes/<uuid>/VM/VM.vmdk`),
  * plus two raw device mappings (physical and virtual mode) whose mapping
  * files are VMFS type-6 files naming a LUN.
  *
@@ -13,17 +13,26 @@ import { closeSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, 
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { buildVmfs5, datastorePath, type VolumeSpec, type TreeNode } from './vmfs5/index.js';
-import { descriptorText } from './delta-chains.js';
+import { DATASTORE_CHAINS, descriptorText } from './delta-chains.js';
 
 export const RDM_LUN_ID = 'naa.600508b1001c4d1e2f3a4b5c6d7e8f90';
 export const RDM_BYTES = 10 * 2 ** 30;
 
 export const DELTA_VOLUME: Omit<VolumeSpec, 'root'> = { label: 'deltas-ds', createTime: 1709633000, uuidSeed: 41 };
 
+/** Whether the base descriptor says the disk is thin (ddb.thinProvisioned = "1"). */
+function thinBase(descriptor: string): boolean {
+  try {
+    return /^ddb\.thinProvisioned = "1"$/m.test(readFileSync(descriptor, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
 /** The chain folders of `chainsDir` as VMFS tree nodes; child descriptors get absolute ESXi parent hints. */
 function chainNodes(chainsDir: string, ds: string): TreeNode[] {
   const out: TreeNode[] = [];
-  for (const vm of readdirSync(chainsDir).sort()) {
+  for (const vm of readdirSync(chainsDir).filter((d) => DATASTORE_CHAINS.includes(d)).sort()) {
     const children: TreeNode[] = [];
     for (const f of readdirSync(path.join(chainsDir, vm)).sort()) {
       const abs = path.join(chainsDir, vm, f);
@@ -31,6 +40,10 @@ function chainNodes(chainsDir: string, ds: string): TreeNode[] {
       if (text !== null) {
         text = text.replace(/^parentFileNameHint="([^"]+)"$/m, (_, hint: string) => `parentFileNameHint="${ds}/${vm}/${hint}"`);
         children.push({ type: 'file', name: f, content: { kind: 'text', text } });
+      } else if (f.endsWith('-flat.vmdk') && thinBase(path.join(chainsDir, vm, `${vm}.vmdk`))) {
+        // A thin disk on VMFS: only the 1 MiB blocks that hold data are allocated, the rest are
+        // holes that read as zeros (as ESXi leaves a thin disk the guest never wrote there).
+        children.push({ type: 'file', name: f, content: { kind: 'file', path: abs }, provisioning: 'sparse' });
       } else {
         children.push({ type: 'file', name: f, content: { kind: 'file', path: abs } });
       }

@@ -196,7 +196,13 @@ export async function openChain(resolver: Resolver, name: string, opts: VmdkOpen
           child.info.warnings.push(`${cidProblem(child, layer)}; read anyway (--ignore-cid)`);
         }
         if (layer.size !== child.size) {
-          throw new VmfskitError('CHAIN', `capacity ${child.size} bytes differs from its parent ${layer.info.filename} (${layer.size} bytes)`, { file: child.info.filename, structure: 'extent sizes' });
+          // The child's capacity is what its extent line(s) say: name the first one, with its byte offset.
+          const ext = child.descriptor?.extents[0];
+          throw new VmfskitError('CHAIN', `capacity ${child.size} bytes differs from its parent ${layer.info.filename} (${layer.size} bytes)`, {
+            file: child.info.filename,
+            structure: ext ? `extent 1 (descriptor line ${ext.line})` : 'extent sizes',
+            ...(ext ? { offset: ext.byteOffset } : {}),
+          });
         }
       }
       if (layer.info.parentCid === NO_PARENT) break;
