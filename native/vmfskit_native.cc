@@ -11,6 +11,7 @@
 #include <linux/fs.h>
 
 #include "xxh64.h"
+#include "kernel_copy.h"
 
 static napi_value throw_errno(napi_env env, const char* what) {
   char msg[256];
@@ -96,6 +97,7 @@ static napi_value Init(napi_env env, napi_value exports) {
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   register_xxh64(env, exports);
+  register_kernel_copy(env, exports);
   return exports;
 }
 

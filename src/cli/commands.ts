@@ -1,18 +1,26 @@
-/** The command list, in the order --help shows them. */
+/** The command files, in the order --help shows them; a file is loaded only when needed. */
 import type { CommandModule } from 'yargs';
-import { command as infoCmd } from './info.js';
-import { command as mapCmd } from './map.js';
-import { command as catCmd } from './cat.js';
-import { command as lsCmd } from './ls.js';
-import { command as statCmd } from './stat.js';
-import { command as extractCmd } from './extract.js';
-import { command as snapshotsCmd } from './snapshots.js';
-import { command as convertCmd } from './convert.js';
-import { command as hashCmd } from './hash.js';
-import { command as verifyCmd } from './verify.js';
-import { command as compareCmd } from './compare.js';
-import { command as mountCmd } from './mount.js';
-import { command as umountCmd } from './umount.js';
+import type { Plain } from './common-options.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [infoCmd, mapCmd, catCmd, lsCmd, statCmd, extractCmd, snapshotsCmd, convertCmd, hashCmd, verifyCmd, compareCmd, mountCmd, umountCmd];
+export interface CommandFile {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  command: CommandModule<any, any>;
+  /** Runs a plain invocation of the command without yargs (see plainArgs). */
+  plain?: Plain;
+}
+
+export const commandFiles: Record<string, () => Promise<CommandFile>> = {
+  info: () => import('./info.js'),
+  map: () => import('./map.js'),
+  cat: () => import('./cat.js'),
+  ls: () => import('./ls.js'),
+  stat: () => import('./stat.js'),
+  extract: () => import('./extract.js'),
+  snapshots: () => import('./snapshots.js'),
+  convert: () => import('./convert.js'),
+  hash: () => import('./hash.js'),
+  verify: () => import('./verify.js'),
+  compare: () => import('./compare.js'),
+  mount: () => import('./mount.js'),
+  umount: () => import('./umount.js'),
+};

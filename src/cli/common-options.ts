@@ -34,3 +34,35 @@ export function openOptions(a: OpenArgs): OpenOptions {
 
 export const ADDRESS_HELP =
   'ADDR is a host path (disk.vmdk, lun.img, /dev/sdb) or a path inside the VMFS volume of a LUN image: lun.img::/VM/VM.vmdk';
+
+/** Runs a plain invocation of a command, or answers undefined for yargs to parse it. */
+export type Plain = (tokens: string[]) => (() => Promise<void>) | undefined;
+
+/**
+ * The arguments yargs would give for a plain invocation — one positional (not starting with '-')
+ * and boolean switches from `switches` (name → one-letter alias; each at most once; letters
+ * groupable as -lR) — or undefined for anything else (another option, a value, `--`, --help,
+ * --version, a second positional), which yargs parses as ever. Plain invocations (scripts,
+ * `cat ADDR`, `ls -l -R ADDR`) so skip loading yargs.
+ */
+export function plainArgs(tokens: string[], positional: string, switches: Record<string, string> = {}): Record<string, string | boolean> | undefined {
+  const args: Record<string, string | boolean> = {};
+  const set = (name: string | undefined) => {
+    if (name === undefined || name === positional || args[name] !== undefined) return false;
+    args[name] = true;
+    return true;
+  };
+  const byAlias = (letter: string) => Object.keys(switches).find((n) => switches[n] === letter);
+  for (const t of tokens) {
+    if (t.startsWith('--')) {
+      if (!(Object.hasOwn(switches, t.slice(2)) && set(t.slice(2)))) return undefined;
+    } else if (t.startsWith('-')) {
+      if (t.length < 2) return undefined;
+      for (const letter of t.slice(1)) if (!set(byAlias(letter))) return undefined;
+    } else {
+      if (t === '' || args[positional] !== undefined) return undefined;
+      args[positional] = t;
+    }
+  }
+  return args[positional] === undefined ? undefined : args;
+}

@@ -23,6 +23,14 @@ export interface NativeAddon {
   xxh64Update(state: Buffer, data: Uint8Array): void;
   /** 16 lowercase hex digits. */
   xxh64Digest(state: Buffer): string;
+  /**
+   * sendfile(2) of `length` bytes of `inFd` from `inOffset` to `outFd`'s current position, waiting
+   * when a pipe is full. Returns the bytes moved: short only at the end of `inFd`, or when an error
+   * follows some progress (the next call throws it). Throws an Error whose code is the errno name.
+   */
+  sendFile(outFd: number, inFd: number, inOffset: number, length: number): number;
+  /** write(2) `data` to `fd`, waiting when a pipe is full; returns the bytes written, errors as sendFile. */
+  writeAll(fd: number, data: Uint8Array): number;
 }
 
 let loaded: NativeAddon | null | undefined;

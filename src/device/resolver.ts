@@ -68,8 +68,11 @@ export class HostResolver implements Resolver {
     return new HostResolver(path.dirname(this.full(name)));
   }
 
+  /** Relative to the working folder when the file is under it; a path climbing out of it (../../x) is shown absolute. */
   display(name: string): string {
-    return path.relative(process.cwd(), this.full(name)) || '.';
+    const full = this.full(name);
+    const rel = path.relative(process.cwd(), full);
+    return rel === '' ? '.' : rel === '..' || rel.startsWith('../') || path.isAbsolute(rel) ? full : rel;
   }
 
   async identity(name: string): Promise<string> {

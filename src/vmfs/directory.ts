@@ -1,6 +1,5 @@
 /** VMFS-3/5 directories: a flat array of 140-byte entries (vmfs-format.md §10.1). */
 import { VmfskitError, type ErrorWhere } from '../errors.js';
-import { decode } from '../partition/binary-struct.js';
 
 const DIR_ENTRY = {
   type: [0x00, 'u32'],
@@ -10,6 +9,7 @@ const DIR_ENTRY = {
 } as const;
 
 export const DIR_ENTRY_SIZE = 140;
+const NAME_BYTES = DIR_ENTRY_SIZE - DIR_ENTRY.name[0];
 /** 64 MiB of entries = 479 000 names; ESXi's own limit is far lower. */
 export const MAX_DIR_BYTES = 64 << 20;
 
@@ -35,11 +35,22 @@ export function parseDirectory(buf: Buffer): DirEntry[] {
   const out: DirEntry[] = [];
   for (let off = 0; off + DIR_ENTRY_SIZE <= buf.length; off += DIR_ENTRY_SIZE) {
     // Free slots are most of a large directory's bytes: skip them before decoding anything.
-    if (buf.readUInt32LE(off + DIR_ENTRY.fdAddress[0]) === 0) continue;
-    const e = decode(DIR_ENTRY, buf, off) as DirEntry;
-    e.offset = off;
-    e.volumeOffset = 0;
-    out.push(e);
+    const fdAddress = buf.readUInt32LE(off + DIR_ENTRY.fdAddress[0]);
+    if (fdAddress === 0) continue;
+    // Decoded field by field, not by decode(): a folder of 10 000 files spent 30 ms in the generic path.
+    // The name stops at its first NUL byte: the same string as decoding all its bytes and cutting at
+    // the first U+0000, since a NUL byte is never part of a multi-byte UTF-8 sequence.
+    const at = off + DIR_ENTRY.name[0];
+    const nul = buf.indexOf(0, at);
+    const end = nul < 0 || nul > at + NAME_BYTES ? at + NAME_BYTES : nul;
+    out.push({
+      type: buf.readUInt32LE(off + DIR_ENTRY.type[0]),
+      fdAddress,
+      generation: buf.readUInt32LE(off + DIR_ENTRY.generation[0]),
+      name: buf.toString('utf8', at, end),
+      offset: off,
+      volumeOffset: 0,
+    });
   }
   return out;
 }

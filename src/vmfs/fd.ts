@@ -62,19 +62,21 @@ export interface Fd extends FdMeta {
 }
 
 /**
- * Decode an FD. `copy` false leaves `data` a view of `buf` (for an FD that is
- * used at once and dropped, as in a listing); a kept FD copies it, so that it
- * does not keep a whole 1 MiB .fdc.sf window alive.
+ * Decode the FD at byte `base` of `buf`. `copy` false leaves `data` a view of
+ * `buf` (for an FD that is used at once and dropped, as in a listing); a kept
+ * FD copies it, so that it does not keep a whole 1 MiB .fdc.sf window alive.
+ * `base` spares a listing one Buffer view per entry (~2 us each, cold).
  */
-export function parseFd(buf: Buffer, volumeOffset: number, copy = true): Fd {
+export function parseFd(buf: Buffer, volumeOffset: number, copy = true, base = 0): Fd {
   // The FD_META fields read one by one (the table gives the offsets): a listing decodes one FD per entry.
-  const u32 = (f: keyof typeof FD_META) => buf.readUInt32LE(META + FD_META[f][0]);
-  const u64 = (f: keyof typeof FD_META) => buf.readUInt32LE(META + FD_META[f][0] + 4) * 0x100000000 + buf.readUInt32LE(META + FD_META[f][0]);
+  const meta = base + META;
+  const u32 = (f: keyof typeof FD_META) => buf.readUInt32LE(meta + FD_META[f][0]);
+  const u64 = (f: keyof typeof FD_META) => buf.readUInt32LE(meta + FD_META[f][0] + 4) * 0x100000000 + buf.readUInt32LE(meta + FD_META[f][0]);
   const tbzLow = u32('tbzLow');
   const cowLow = u32('cowLow');
   const tbzHigh = u32('tbzHigh');
   const cowHigh = u32('cowHigh');
-  let data = buf.subarray(FD_DATA, FD_SIZE);
+  let data = buf.subarray(base + FD_DATA, base + FD_SIZE);
   if (copy) data = Buffer.from(data);
   return {
     address: u32('address'),
@@ -97,9 +99,9 @@ export function parseFd(buf: Buffer, volumeOffset: number, copy = true): Fd {
     tbzHigh,
     cowHigh,
     pointerBlocks: u32('pointerBlocks'),
-    blockShift: buf.readUInt8(META + FD_META.blockShift[0]),
+    blockShift: buf.readUInt8(meta + FD_META.blockShift[0]),
     volumeOffset,
-    lockMagicOk: buf.readUInt32LE(0) === FD_LOCK_MAGIC,
+    lockMagicOk: buf.readUInt32LE(base) === FD_LOCK_MAGIC,
     data,
     tbz: tbzHigh * 2 ** 32 + tbzLow,
     cow: cowHigh * 2 ** 32 + cowLow,

@@ -37,8 +37,12 @@ export interface VmfsVolume {
   readonly address: string;
   info(): Record<string, unknown>;
   stat(path: string): Promise<VmfsStat>;
-  /** Entries of a directory, without "." and "..". */
-  readdir(path: string): Promise<VmfsStat[]>;
+  /**
+   * Entries of a directory, without "." and "..". With `visit`, each entry goes to it as it is
+   * decoded and none is kept (the answer is empty): a folder of 10 000 files is listed without
+   * 10 000 stats alive at once, whose garbage collection cost more than their decoding.
+   */
+  readdir(path: string, visit?: (st: VmfsStat) => void): Promise<VmfsStat[]>;
   readlink(path: string): Promise<string>;
   /** The file's bytes as a device (holes/TBZ read as zeros and map as `zero`). */
   openFile(path: string): Promise<BlockDevice>;
@@ -83,4 +87,6 @@ export interface VmfsVolumeDetails extends VmfsVolume {
   heartbeats(): Promise<Array<Record<string, string | number>>>;
   /** Used and free file blocks (from `.fbb.sf`). */
   usage(): Promise<{ blocks: number; free: number; used: number; 'block-size': number }>;
+  /** The host files or devices the volume lies on (the LUN, then each --extent), as opened. */
+  hostDevices(): readonly BlockDevice[];
 }

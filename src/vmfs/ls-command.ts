@@ -24,28 +24,56 @@ export async function listCommand(addr: string, open: OpenOptions, o: LsOptions)
       return 0;
     }
     // Everything is collected first: a listing cut short by a corrupt directory is not printed as if complete.
+    // Entries are seen one by one as they are decoded, none kept (see readdir).
     const json: Array<Record<string, unknown>> = [];
-    const text: string[] = [];
+    const text = new Lines();
+    const shown = (e: VmfsStat) => o.all || !e.name.startsWith('.');
+    const show = (e: VmfsStat) => (o.json ? json.push(statJson(e)) : text.add(o.long ? longLine(e) : e.name));
     let first = true;
-    for await (const { dir, entries } of walkTree(vol, start, o.recursive, (e) => o.all || !e.name.startsWith('.'))) {
-      let shown = entries.filter((e) => o.all || !e.name.startsWith('.'));
-      if (o.all) shown = [{ ...dir, name: '.' }, { ...(await parentOf(vol, dir.path)), name: '..' }, ...shown];
-      if (o.json) {
-        for (const e of shown) json.push(statJson(e));
-        continue;
-      }
-      const lines: string[] = [];
-      if (o.recursive) lines.push(`${first ? '' : '\n'}${dir.path}:`);
-      for (const e of shown) lines.push(o.long ? longLine(e) : e.name);
-      first = false;
-      text.push(...lines);
-    }
+    const visitor = {
+      enter: async (dir: VmfsStat) => {
+        if (o.recursive && !o.json) text.add(`${first ? '' : '\n'}${dir.path}:`);
+        first = false;
+        if (o.all) for (const e of [dotEntry(dir, '.'), dotEntry(await parentOf(vol, dir.path), '..')]) show(e);
+      },
+      entry: (e: VmfsStat) => {
+        if (shown(e)) show(e);
+      },
+    };
+    for await (const _ of walkTree(vol, start, o.recursive, shown, visitor));
     if (o.json) await writeJson(json);
-    else if (text.length) await writeOut(text.join('\n') + '\n');
+    else if (text.length) await writeOut(text.bytes());
     return 0;
   } finally {
     await vol.close();
   }
+}
+
+/** Output lines kept as UTF-8 bytes off the JS heap: 10 000 line strings kept the GC busy. */
+class Lines {
+  private buf = Buffer.allocUnsafe(1 << 16);
+  length = 0;
+
+  add(line: string): void {
+    // At most 3 UTF-8 bytes per UTF-16 unit, and the newline.
+    const need = this.length + line.length * 3 + 1;
+    if (need > this.buf.length) {
+      const grown = Buffer.allocUnsafe(Math.max(need, 2 * this.buf.length));
+      this.buf.copy(grown, 0, 0, this.length);
+      this.buf = grown;
+    }
+    this.length += this.buf.write(line, this.length);
+    this.buf[this.length++] = 0x0a;
+  }
+
+  bytes(): Buffer {
+    return this.buf.subarray(0, this.length);
+  }
+}
+
+/** A directory's stat under another name; its details are on its prototype, which a spread leaves behind. */
+function dotEntry(st: VmfsStat, name: string): VmfsStat {
+  return { ...st, details: st.details, name };
 }
 
 async function parentOf(vol: { stat(p: string): Promise<VmfsStat> }, p: string): Promise<VmfsStat> {
