@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 // The errno's name as the error's code ("EPIPE", "EINVAL"), as Node's own fs errors carry it:
-// the caller tells "this output cannot take sendfile" from a real failure by it.
+// the caller tells a closed pipe (a quiet end) from any other failure by it.
 static napi_value throw_errno(napi_env env, const char* what, int err) {
   char msg[256];
   snprintf(msg, sizeof msg, "%s: %s", what, strerror(err));
