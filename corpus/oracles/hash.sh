@@ -58,6 +58,24 @@ for pair in "a.raw same.raw" "a.raw grain.raw" "a.raw grainm1.raw" "a.raw last.r
   check "compare $pair (qemu-img: $qout)" "$q $qout" "$v $vout"
 done
 
+# Every VMDK of the corpus: the four digests of its virtual disk in one pass equal md5sum, sha1sum,
+# sha256sum and xxhsum -H1 of qemu-img's raw conversion. zero-extents is left out: qemu-img drops
+# its ZERO/RDONLY extents (vmdk-anchors.md; the MANIFEST's sha256 for it comes from the format reference).
+mkdir -p "$w/vmdk"
+while IFS=$'\t' read -r name archive entry; do
+  mkdir -p "$w/vmdk/$name"
+  tar -xzf "corpus/$archive" -C "$w/vmdk/$name"
+  qemu-img convert -f vmdk -O raw "$w/vmdk/$name/$entry" "$w/vmdk/$name.raw"
+  raw="$w/vmdk/$name.raw"
+  want="$(md5sum < "$raw" | cut -d' ' -f1) $(sha1sum < "$raw" | cut -d' ' -f1) $(sha256sum < "$raw" | cut -d' ' -f1) $(xxhsum -H1 < "$raw" 2>/dev/null | cut -d' ' -f1)"
+  got=$($V hash -a md5,sha1,sha256,xxh64 --json "$w/vmdk/$name/$entry" | node -e 'const j=JSON.parse(require("fs").readFileSync(0));const h=j.images[0].hashes;console.log([h.md5,h.sha1,h.sha256,h.xxh64].join(" "))')
+  check "hash vmdk $name = md5sum sha1sum sha256sum xxhsum -H1 of qemu-img convert -O raw" "$want" "$got"
+  rm -rf "$w/vmdk/$name" "$raw"
+done < <(node -e '
+  const c = JSON.parse(require("fs").readFileSync("corpus/MANIFEST", "utf8")).vmdk.cases;
+  for (const [k, v] of Object.entries(c)) if (k !== "zero-extents") console.log([k, v.archive, v.entry].join("\t"));
+')
+
 if [[ -f ../shared/corpus/esxi-vmfs5-small.bin.gz ]] && command -v debugvmfs >/dev/null; then
   zcat ../shared/corpus/esxi-vmfs5-small.bin.gz > "$w/v5.bin"
   for f in /directory/file4 /directory/file5 /directory/file1; do
