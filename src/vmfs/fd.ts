@@ -68,44 +68,48 @@ export interface Fd extends FdMeta {
  * `base` spares a listing one Buffer view per entry (~2 us each, cold).
  */
 export function parseFd(buf: Buffer, volumeOffset: number, copy = true, base = 0): Fd {
-  // The FD_META fields read one by one (the table gives the offsets): a listing decodes one FD per entry.
-  const meta = base + META;
-  const u32 = (f: keyof typeof FD_META) => buf.readUInt32LE(meta + FD_META[f][0]);
-  const u64 = (f: keyof typeof FD_META) => buf.readUInt32LE(meta + FD_META[f][0] + 4) * 0x100000000 + buf.readUInt32LE(meta + FD_META[f][0]);
-  const tbzLow = u32('tbzLow');
-  const cowLow = u32('cowLow');
-  const tbzHigh = u32('tbzHigh');
-  const cowHigh = u32('cowHigh');
+  // Each FD_META field read at its own site (the table gives the offsets): a listing decodes one
+  // FD per entry, and a reader looking fields up by name cost ~5 us per FD before V8 optimised it.
+  const m = base + META;
+  const tbzLow = buf.readUInt32LE(m + FD_META.tbzLow[0]);
+  const cowLow = buf.readUInt32LE(m + FD_META.cowLow[0]);
+  const tbzHigh = buf.readUInt32LE(m + FD_META.tbzHigh[0]);
+  const cowHigh = buf.readUInt32LE(m + FD_META.cowHigh[0]);
   let data = buf.subarray(base + FD_DATA, base + FD_SIZE);
   if (copy) data = Buffer.from(data);
   return {
-    address: u32('address'),
-    generation: u32('generation'),
-    links: u32('links'),
-    type: u32('type'),
-    flags: u32('flags'),
-    length: u64('length'),
-    blockSize: u64('blockSize'),
-    blockCount: u64('blockCount'),
-    mtime: u32('mtime'),
-    ctime: u32('ctime'),
-    atime: u32('atime'),
-    uid: u32('uid'),
-    gid: u32('gid'),
-    mode: u32('mode'),
-    zla: u32('zla'),
+    address: buf.readUInt32LE(m + FD_META.address[0]),
+    generation: buf.readUInt32LE(m + FD_META.generation[0]),
+    links: buf.readUInt32LE(m + FD_META.links[0]),
+    type: buf.readUInt32LE(m + FD_META.type[0]),
+    flags: buf.readUInt32LE(m + FD_META.flags[0]),
+    length: u64(buf, m + FD_META.length[0]),
+    blockSize: u64(buf, m + FD_META.blockSize[0]),
+    blockCount: u64(buf, m + FD_META.blockCount[0]),
+    mtime: buf.readUInt32LE(m + FD_META.mtime[0]),
+    ctime: buf.readUInt32LE(m + FD_META.ctime[0]),
+    atime: buf.readUInt32LE(m + FD_META.atime[0]),
+    uid: buf.readUInt32LE(m + FD_META.uid[0]),
+    gid: buf.readUInt32LE(m + FD_META.gid[0]),
+    mode: buf.readUInt32LE(m + FD_META.mode[0]),
+    zla: buf.readUInt32LE(m + FD_META.zla[0]),
     tbzLow,
     cowLow,
     tbzHigh,
     cowHigh,
-    pointerBlocks: u32('pointerBlocks'),
-    blockShift: buf.readUInt8(meta + FD_META.blockShift[0]),
+    pointerBlocks: buf.readUInt32LE(m + FD_META.pointerBlocks[0]),
+    blockShift: buf.readUInt8(m + FD_META.blockShift[0]),
     volumeOffset,
     lockMagicOk: buf.readUInt32LE(base) === FD_LOCK_MAGIC,
     data,
     tbz: tbzHigh * 2 ** 32 + tbzLow,
     cow: cowHigh * 2 ** 32 + cowLow,
   };
+}
+
+/** Two u32 reads, no BigInt, as binary-struct's u64. */
+function u64(buf: Buffer, at: number): number {
+  return buf.readUInt32LE(at + 4) * 0x100000000 + buf.readUInt32LE(at);
 }
 
 export function arrayEntry(fd: Fd, i: number): number {

@@ -21,10 +21,17 @@ export interface FileContext {
   readonly volume: BlockDevice;
   readonly blockSize: number;
   readonly dense: boolean;
-  pointerBlock(address: number, where: ErrorWhere): Promise<Uint32Array>;
+  /** `where` is called only when the block must be read (its errors' coordinates). */
+  pointerBlock(address: number, where: () => ErrorWhere): Promise<Uint32Array>;
   subBlocks(): Promise<Resource>;
   /** Error coordinates of a volume offset. */
   at(volumeOffset: number, structure: string): ErrorWhere;
+}
+
+/** A block's address, with its error coordinates when asked. */
+interface Addressed {
+  address: number;
+  where: () => ErrorWhere;
 }
 
 /** Where the bytes of one file block are. */
@@ -52,12 +59,15 @@ export class VmfsFile implements BlockDevice {
     return this.ctx.at(this.fd.volumeOffset + fdByte, `FD ${hex(this.fd.address)} (${this.name}) ${structure}`);
   }
 
-  /** Address of file block n, walking pointer blocks as the ZLA says. */
-  private async blockAddress(n: number): Promise<{ address: number; where: ErrorWhere }> {
+  /**
+   * Address of file block n, walking pointer blocks as the ZLA says. Its coordinates come as a
+   * function, called only for an error: built for every block, they were most of a 1 GiB map's time.
+   */
+  private async blockAddress(n: number): Promise<Addressed> {
     const zla = this.fd.zla;
-    const direct = (i: number) => {
+    const direct = (i: number): Addressed => {
       if (i >= FD_ARRAY_ENTRIES) throw new VmfskitError('CORRUPT', `file length ${this.size} needs address array entry ${i}, the array has ${FD_ARRAY_ENTRIES}`, this.where('address array'));
-      return { address: arrayEntry(this.fd, i), where: this.where(`address array entry ${i}`, FD_DATA + 4 * i) };
+      return { address: arrayEntry(this.fd, i), where: () => this.where(`address array entry ${i}`, FD_DATA + 4 * i) };
     };
     if (zla === ZLA.FB || zla === ZLA.SB) return direct(n);
     if (zla === ZLA.PB || zla === ZLA.PB2) {
@@ -73,14 +83,20 @@ export class VmfsFile implements BlockDevice {
   }
 
   /** Entry `i` of the pointer block named by `pb` (a hole stays a hole). */
-  private async follow(pb: { address: number; where: ErrorWhere }, i: number): Promise<{ address: number; where: ErrorWhere }> {
+  private async follow(pb: Addressed, i: number): Promise<Addressed> {
     if (pb.address === 0) return pb;
     const t = addrType(pb.address);
     if (t !== ADDR.PB && t !== ADDR.PB2) {
-      throw new VmfskitError('CORRUPT', `expected a pointer block address, found ${hex(pb.address)} (type ${TYPE_NAMES[t]})`, pb.where);
+      throw new VmfskitError('CORRUPT', `expected a pointer block address, found ${hex(pb.address)} (type ${TYPE_NAMES[t]})`, pb.where());
     }
     const entries = await this.ctx.pointerBlock(pb.address, pb.where);
-    return { address: entries[i]!, where: { ...pb.where, structure: `${pb.where.structure} → pointer block ${hex(pb.address)} entry ${i}` } };
+    return {
+      address: entries[i]!,
+      where: () => {
+        const w = pb.where();
+        return { ...w, structure: `${w.structure} → pointer block ${hex(pb.address)} entry ${i}` };
+      },
+    };
   }
 
   private async source(n: number): Promise<Source> {
@@ -88,21 +104,28 @@ export class VmfsFile implements BlockDevice {
     if (address === 0) return { kind: 'hole' };
     const t = addrType(address);
     if (t === ADDR.FB) {
-      if (this.unit !== this.ctx.blockSize) throw new VmfskitError('CORRUPT', `file block address ${hex(address)} in a file whose block size is ${this.unit}`, where);
+      if (this.unit !== this.ctx.blockSize) throw new VmfskitError('CORRUPT', `file block address ${hex(address)} in a file whose block size is ${this.unit}`, where());
       if (fbTbz(address)) return { kind: 'tbz' };
       const off = fbBlock(address) * this.ctx.blockSize;
       if (off + this.unit > this.ctx.volume.size) {
-        throw new VmfskitError('CORRUPT', `file block ${fbBlock(address)} (${hex(address)}) is beyond the volume (${Math.floor(this.ctx.volume.size / this.ctx.blockSize)} blocks)`, where);
+        throw new VmfskitError('CORRUPT', `file block ${fbBlock(address)} (${hex(address)}) is beyond the volume (${Math.floor(this.ctx.volume.size / this.ctx.blockSize)} blocks)`, where());
       }
       return { kind: 'volume', offset: off };
     }
     if (t === ADDR.SB) {
       const sbc = await this.ctx.subBlocks();
-      if (sbc.h.resourceSize !== this.unit) throw new VmfskitError('CORRUPT', `sub-block address ${hex(address)} in a file whose block size is ${this.unit}, sub-blocks are ${sbc.h.resourceSize}`, where);
+      if (sbc.h.resourceSize !== this.unit) throw new VmfskitError('CORRUPT', `sub-block address ${hex(address)} in a file whose block size is ${this.unit}, sub-blocks are ${sbc.h.resourceSize}`, where());
       const { cluster, resource } = clusterResource(address, this.ctx.dense);
-      return { kind: 'sub', file: sbc.file, offset: sbc.offsetOf(cluster, resource, { ...where, structure: `${where.structure} (sub-block ${hex(address)})` }) };
+      return {
+        kind: 'sub',
+        file: sbc.file,
+        offset: sbc.offsetOf(cluster, resource, () => {
+          const w = where();
+          return { ...w, structure: `${w.structure} (sub-block ${hex(address)})` };
+        }),
+      };
     }
-    throw new VmfskitError('CORRUPT', `expected a data block address, found ${hex(address)} (type ${TYPE_NAMES[t]})`, where);
+    throw new VmfskitError('CORRUPT', `expected a data block address, found ${hex(address)} (type ${TYPE_NAMES[t]})`, where());
   }
 
   /** Visit [offset, offset+length) block by block, in order. */

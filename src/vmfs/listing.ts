@@ -5,6 +5,15 @@ const TYPE_CHAR: Record<number, string> = { 0o040000: 'd', 0o120000: 'l', 0o1000
 
 /** "drwxr-xr-t" from POSIX mode bits (type bits included). */
 export function modeString(mode: number): string {
+  // A folder's entries share a handful of modes: each string is built once.
+  let m = modeStrings.get(mode);
+  if (m === undefined) modeStrings.set(mode, (m = buildModeString(mode)));
+  return m;
+}
+
+const modeStrings = new Map<number, string>();
+
+function buildModeString(mode: number): string {
   const t = TYPE_CHAR[mode & 0o170000] ?? '?';
   const rwx = (bits: number, special: boolean, sChar: string) =>
     (bits & 4 ? 'r' : '-') + (bits & 2 ? 'w' : '-') + (special ? (bits & 1 ? sChar : sChar.toUpperCase()) : bits & 1 ? 'x' : '-');

@@ -49,25 +49,39 @@ export async function listCommand(addr: string, open: OpenOptions, o: LsOptions)
   }
 }
 
-/** Output lines kept as UTF-8 bytes off the JS heap: 10 000 line strings kept the GC busy. */
+/**
+ * Output lines kept as UTF-8 bytes off the JS heap (10 000 line strings kept the GC busy), copied
+ * in 64 KiB strings (a Buffer write per line cost more than the line).
+ */
 class Lines {
   private buf = Buffer.allocUnsafe(1 << 16);
-  length = 0;
+  private used = 0;
+  private pending = '';
+
+  get length(): number {
+    return this.used + this.pending.length;
+  }
 
   add(line: string): void {
-    // At most 3 UTF-8 bytes per UTF-16 unit, and the newline.
-    const need = this.length + line.length * 3 + 1;
-    if (need > this.buf.length) {
-      const grown = Buffer.allocUnsafe(Math.max(need, 2 * this.buf.length));
-      this.buf.copy(grown, 0, 0, this.length);
-      this.buf = grown;
-    }
-    this.length += this.buf.write(line, this.length);
-    this.buf[this.length++] = 0x0a;
+    this.pending += line + '\n';
+    if (this.pending.length >= 1 << 16) this.flush();
   }
 
   bytes(): Buffer {
-    return this.buf.subarray(0, this.length);
+    this.flush();
+    return this.buf.subarray(0, this.used);
+  }
+
+  private flush(): void {
+    // At most 3 UTF-8 bytes per UTF-16 unit.
+    const need = this.used + this.pending.length * 3;
+    if (need > this.buf.length) {
+      const grown = Buffer.allocUnsafe(Math.max(need, 2 * this.buf.length));
+      this.buf.copy(grown, 0, 0, this.used);
+      this.buf = grown;
+    }
+    this.used += this.buf.write(this.pending, this.used);
+    this.pending = '';
   }
 }
 

@@ -169,8 +169,9 @@ export class Vmfs implements VmfsVolume, FileContext {
     return this.resource('sbc');
   }
 
-  async pointerBlock(address: number, where: ErrorWhere): Promise<Uint32Array> {
+  async pointerBlock(address: number, whereOf: () => ErrorWhere): Promise<Uint32Array> {
     return this.pbs.getOrLoad(address, async () => {
+      const where = whereOf();
       const res = await this.resource(addrType(address) === ADDR.PB2 ? 'pb2' : 'pbc');
       if (res.h.resourceSize !== PB_ENTRIES * 4) throw new VmfskitError('CORRUPT', `pointer blocks are ${res.h.resourceSize} bytes, expected ${PB_ENTRIES * 4}`, where);
       const { cluster, resource } = clusterResource(address, this.dense);
