@@ -120,7 +120,10 @@ describe('vmfskit on broken VMDKs: one clean line, exact status, evidence untouc
   it('parent loop', async () => {
     const a = buildSparse({ name: 'a.vmdk', cid: 'aaaaaaaa', parentCid: 'bbbbbbbb', parentHint: 'b.vmdk' });
     const b = buildSparse({ name: 'b.vmdk', cid: 'bbbbbbbb', parentCid: 'aaaaaaaa', parentHint: 'a.vmdk' });
-    await expectError({ 'a.vmdk': a.file, 'b.vmdk': b.file }, 'a.vmdk', 3, 'b.vmdk: parentFileNameHint: parent chain loops back to a.vmdk');
+    // The offending line is b's parentFileNameHint, named with its byte offset inside b (embedded descriptor).
+    const at = b.file.indexOf('parentFileNameHint');
+    const line = b.file.subarray(b.file.indexOf('# Disk DescriptorFile'), at).toString('latin1').split('\n').length;
+    await expectError({ 'a.vmdk': a.file, 'b.vmdk': b.file }, 'a.vmdk', 3, `b.vmdk: descriptor line ${line} (parentFileNameHint) at byte ${at} (0x${at.toString(16)}): parent chain loops back to a.vmdk`);
   });
 
   it('missing extent file', async () => {

@@ -10,7 +10,7 @@ import { VmfskitError } from '../errors.js';
 import { NO_PARENT } from './descriptor.js';
 import type { VmdkDisk, VmdkLayerInfo, VmdkOpenOptions } from './index.js';
 import { openLayer, type Layer } from './layer.js';
-import { locateParent } from './parent.js';
+import { hintWhere, locateParent } from './parent.js';
 
 /** ESXi allows 32 snapshots per disk; twice that is certainly a loop or a forgery. */
 export const MAX_LAYERS = 64;
@@ -184,7 +184,7 @@ export async function openChain(resolver: Resolver, name: string, opts: VmdkOpen
     for (;;) {
       const id = await at.resolver.identity(at.name);
       const child = stack[stack.length - 1];
-      const where = { file: child?.info.filename ?? at.resolver.display(at.name), structure: 'parentFileNameHint' };
+      const where = child ? hintWhere(child) : { file: at.resolver.display(at.name), structure: 'parentFileNameHint' };
       if (seen.has(id)) throw new VmfskitError('CHAIN', `parent chain loops back to ${at.resolver.display(at.name)}`, where);
       if (stack.length >= MAX_LAYERS) throw new VmfskitError('CHAIN', `chain is deeper than ${MAX_LAYERS} layers (ESXi allows 32 snapshots)`, where);
       seen.add(id);

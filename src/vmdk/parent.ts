@@ -18,10 +18,15 @@ export interface ParentLocation {
   note?: string;
 }
 
+/** Where a delta names its parent: its parentFileNameHint line, for errors about the way to the parent. */
+export function hintWhere(child: Layer): { file: string; structure: string; offset?: number } {
+  const hintLine = child.descriptor?.where('parentFileNameHint');
+  return { file: child.info.filename, structure: hintLine ? `descriptor line ${hintLine.line} (parentFileNameHint)` : 'descriptor', ...(hintLine ? { offset: hintLine.byteOffset } : {}) };
+}
+
 export async function locateParent(child: Layer): Promise<ParentLocation> {
   const d = child.descriptor;
-  const hintLine = d?.where('parentFileNameHint');
-  const where = { file: child.info.filename, structure: hintLine ? `descriptor line ${hintLine.line} (parentFileNameHint)` : 'descriptor', ...(hintLine ? { offset: hintLine.byteOffset } : {}) };
+  const where = hintWhere(child);
   const hint = d?.parentFileNameHint;
   if (!hint) throw new VmfskitError('CHAIN', 'the disk is a delta (parentCID is set) but names no parent (parentFileNameHint missing)', where);
   const dir = child.resolver.dirOf(child.name);
