@@ -5,7 +5,9 @@
 #   2. listing a folder of 10 000 files
 #      (vmfskit ls -l -R lun.img::/many vs debugvmfs lun.img ls -l /many)
 # Images come from the VMFS-5 builder (corpus/builders/vmfs5) into $BENCH_DIR.
-# Each command is warmed first (page cache), then timed with hyperfine.
+# Each command is warmed first (page cache), then timed with hyperfine, one run
+# of each command per round so that competitors are interleaved (the box is
+# shared: a burst of load then hits both alike); medians of the rounds.
 # Writes bench/results-vmfs.md (or $OUT_MD).
 # Usage: bash bench/vmfs.sh [RUNS]   (needs hyperfine, debugvmfs; run npm run build first)
 set -euo pipefail
@@ -31,39 +33,68 @@ if [ ! -f many.img ]; then
     await buildVmfs5(corpusVolumes().find((v) => v.name === 'vmfs5-many.img').spec, '$W/many.img');"
 fi
 
-# Same bytes from both readers, or the comparison means nothing.
-a=$($VMFSKIT cat flat.img::/VM/VM-flat.vmdk | md5sum | cut -d' ' -f1)
-b=$(debugvmfs flat.img cat /VM/VM-flat.vmdk | md5sum | cut -d' ' -f1)
-[ "$a" = "$b" ] || { echo "vmfs bench: vmfskit and debugvmfs disagree on VM-flat.vmdk ($a vs $b)" >&2; exit 1; }
+# Same bytes from both readers, or the comparison means nothing: vmfskit's cat through a pipe and
+# into a file (sendfile takes different kernel paths for the two) against debugvmfs.
+b=$(debugvmfs flat.img cat /VM/VM-flat.vmdk | sha256sum | cut -d' ' -f1)
+a=$($VMFSKIT cat flat.img::/VM/VM-flat.vmdk | sha256sum | cut -d' ' -f1)
+[ "$a" = "$b" ] || { echo "vmfs bench: vmfskit (pipe) and debugvmfs disagree on VM-flat.vmdk ($a vs $b)" >&2; exit 1; }
+$VMFSKIT cat flat.img::/VM/VM-flat.vmdk > cat-out.bin
+a=$(sha256sum < cat-out.bin | cut -d' ' -f1)
+rm -f cat-out.bin
+[ "$a" = "$b" ] || { echo "vmfs bench: vmfskit (file) and debugvmfs disagree on VM-flat.vmdk ($a vs $b)" >&2; exit 1; }
 n1=$($VMFSKIT ls -l -R flat.img >/dev/null; $VMFSKIT ls many.img::/many | wc -l)
 n2=$(debugvmfs many.img ls /many | grep -vc '^\.\.\?$')
 [ "$n1" = "$n2" ] || { echo "vmfs bench: listing sizes differ ($n1 vs $n2)" >&2; exit 1; }
 
-# Node's own start-up, for scale: every vmfskit run pays it, debugvmfs does not.
-hyperfine --warmup 1 --runs "$RUNS" --export-markdown start.md -n "vmfskit --version (start-up only)" "$VMFSKIT --version > /dev/null"
-hyperfine --warmup 1 --runs "$RUNS" --export-markdown cat.md \
-  -n "vmfskit cat (1 GiB)" "$VMFSKIT cat flat.img::/VM/VM-flat.vmdk > /dev/null" \
-  -n "debugvmfs cat (1 GiB)" "debugvmfs flat.img cat /VM/VM-flat.vmdk > /dev/null"
-hyperfine --warmup 1 --runs "$RUNS" --export-markdown ls.md \
-  -n "vmfskit ls -l -R (10 000 files)" "$VMFSKIT ls -l -R many.img::/many > /dev/null" \
-  -n "debugvmfs ls -l (10 000 files)" "debugvmfs many.img ls -l /many > /dev/null"
+# name|command, in the order of the table. Node's own start-up is timed for scale: every vmfskit
+# run pays it, debugvmfs does not.
+cmds=(
+  "vmfskit cat (1 GiB)|$VMFSKIT cat flat.img::/VM/VM-flat.vmdk"
+  "debugvmfs cat (1 GiB)|debugvmfs flat.img cat /VM/VM-flat.vmdk"
+  "vmfskit ls -l -R (10 000 files)|$VMFSKIT ls -l -R many.img::/many"
+  "debugvmfs ls -l (10 000 files)|debugvmfs many.img ls -l /many"
+  "vmfskit --version (start-up only)|$VMFSKIT --version"
+  "node -e 0 (Node itself)|node -e 0"
+)
+args=()
+for c in "${cmds[@]}"; do args+=(-n "${c%%|*}" "${c#*|}"); done
+load_before=$(loadavg)
+warm flat.img many.img
+hyperfine -N --output=null --warmup 1 --runs 1 "${args[@]}" > /dev/null 2>&1
+rm -f round-*.json
+for r in $(seq "$RUNS"); do
+  warm flat.img many.img
+  hyperfine -N --output=null --runs 1 --export-json "round-$r.json" "${args[@]}" > /dev/null 2>&1
+done
+load_after=$(loadavg)
+
+# Median / best wall and median CPU (user + sys) of each command over the rounds, and the ratios.
+table=$(node -e '
+  const fs = require("fs");
+  const rounds = process.argv.slice(1).map((f) => JSON.parse(fs.readFileSync(f, "utf8")).results);
+  const med = (a) => { a = [...a].sort((x, y) => x - y); const n = a.length; return n % 2 ? a[(n - 1) / 2] : (a[n / 2 - 1] + a[n / 2]) / 2; };
+  const ms = (s) => (s * 1000).toFixed(0);
+  const rows = rounds[0].map((r, i) => {
+    const wall = rounds.map((x) => x[i].times[0]);
+    const cpu = rounds.map((x) => x[i].user + x[i].system);
+    return { name: r.command, wall, m: med(wall), best: Math.min(...wall), cpu: med(cpu) };
+  });
+  console.log("| command | median wall ms | best ms | median CPU ms (user+sys) | all rounds, wall ms |");
+  console.log("|:---|---:|---:|---:|:---|");
+  for (const r of rows) console.log(`| \`${r.name}\` | ${ms(r.m)} | ${ms(r.best)} | ${ms(r.cpu)} | ${r.wall.map(ms).join(" ")} |`);
+  const ratio = (a, b) => `**${(rows[a].m / rows[b].m).toFixed(2)}** (CPU ${(rows[a].cpu / rows[b].cpu).toFixed(2)})`;
+  console.log();
+  console.log(`Ratios of medians, vmfskit / debugvmfs (goal < 1.0): cat ${ratio(0, 1)}; ls ${ratio(2, 3)}.`);
+' $(for r in $(seq "$RUNS"); do echo "round-$r.json"; done))
 
 {
   echo "# VMFS reader benchmark"
   echo
-  echo "Run: \`bash bench/vmfs.sh $RUNS\` on $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) CPUs, load average $(loadavg) at the end."
-  echo "Inputs built by corpus/builders/vmfs5 in $W; page cache warm; both readers produce the same bytes (md5 $a)."
+  echo "Run: \`bash bench/vmfs.sh $RUNS\` (after \`npm run build\`) on $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) CPUs, node $(node -v), hyperfine $(hyperfine --version | cut -d' ' -f2)."
+  echo "Load average before / after: $load_before / $load_after. Inputs built by corpus/builders/vmfs5 in $W; page cache warmed before every round;"
+  echo "$RUNS rounds, each running every command once in turn (interleaved), stdout to /dev/null."
+  echo "Checked first: sha256 of \`vmfskit cat\` through a pipe and into a file = sha256 of \`debugvmfs cat\` ($b); both list the same number of entries."
   echo
-  echo "## cat of a 1 GiB flat file inside a VMFS-5 LUN image"
-  echo
-  cat cat.md
-  echo
-  echo "## listing a folder with 10 000 files"
-  echo
-  cat ls.md
-  echo
-  echo "## start-up cost included in every vmfskit figure above"
-  echo
-  cat start.md
+  echo "$table"
 } > "$OUT_MD"
 echo "wrote $OUT_MD" >&2
