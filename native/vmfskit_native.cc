@@ -11,6 +11,8 @@
 #include <linux/fs.h>
 
 #include "xxh64.h"
+#include "direct-io.h"
+#include "zero-scan.h"
 #include "kernel_copy.h"
 
 static napi_value throw_errno(napi_env env, const char* what) {
@@ -97,6 +99,8 @@ static napi_value Init(napi_env env, napi_value exports) {
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   register_xxh64(env, exports);
+  register_direct_io(env, exports);
+  register_zero_scan(env, exports);
   register_kernel_copy(env, exports);
   return exports;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { findZeroRuns } from '../src/convert/zero-scan.js';
+import { findZeroRuns, findZeroRunsPortable } from '../src/convert/zero-scan.js';
+import { native } from '../src/device/native.js';
 import { parseSize } from '../src/convert/size.js';
 
 function pairs(buf: Buffer, min: number): number[] {
@@ -31,6 +32,34 @@ describe('findZeroRuns', () => {
     const b = Buffer.alloc(16384);
     b[4096 + 4095] = 1;
     expect(pairs(b, 4096)).toEqual([0, 4096, 8192, 16384]);
+  });
+});
+
+describe('findZeroRuns with and without the addon', () => {
+  it('the addon scan and the portable loop give the same pairs', () => {
+    // Deterministic mix of data, zero granules, zero tails and odd lengths.
+    let seed = 7;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+    for (let round = 0; round < 200; round++) {
+      const len = 1 + rnd(70000);
+      const b = Buffer.alloc(len, 0x5a);
+      for (let k = rnd(12); k > 0; k--) {
+        const at = rnd(len);
+        b.fill(0, at, Math.min(len, at + rnd(20000)));
+      }
+      if (rnd(4) === 0) b.fill(0);
+      for (const min of [0, 512, 1024, 4096, 8192, 65536]) {
+        const a: number[] = [];
+        const p: number[] = [];
+        expect(findZeroRuns(b, min, a)).toBe(findZeroRunsPortable(b, min, p));
+        expect(a).toEqual(p);
+      }
+    }
+  });
+
+  // Under CI the addon is built by `npm ci`: without zeroRuns the test above compared the loop with itself.
+  it.runIf(process.env.CI)('the addon has zeroRuns', () => {
+    expect(typeof native()?.zeroRuns).toBe('function');
   });
 });
 

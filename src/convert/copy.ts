@@ -8,6 +8,7 @@ import type { BlockDevice, Run } from '../device/block-device.js';
 import { readSequential } from '../device/sequential.js';
 import type { Sink } from './sink.js';
 import { findZeroRuns, granuleFor } from './zero-scan.js';
+import { alignedBuffer } from './direct-io.js';
 
 /** What the copy needs of a hasher (src/hash MultiHash fits). */
 export interface CopyHasher {
@@ -38,8 +39,8 @@ export interface CopyStats {
 }
 
 const CHUNK = 4 << 20;
-/** Written for zero runs into an output that cannot have holes (stdout, -S 0). Never modified. */
-const ZEROS = Buffer.alloc(CHUNK);
+/** Written for zero runs into an output that cannot have holes (stdout, -S 0). Never modified; aligned for direct writes. */
+const ZEROS = alignedBuffer(CHUNK).fill(0);
 
 export async function copyDevice(dev: BlockDevice, sink: Sink, opts: CopyOptions): Promise<CopyStats> {
   const stats: CopyStats = { size: dev.size, written: 0, holes: 0 };
@@ -117,7 +118,7 @@ export async function copyDevice(dev: BlockDevice, sink: Sink, opts: CopyOptions
     await writeData(buf, pos, buf.length, offset);
   };
 
-  for await (const c of readSequential(dev, { chunkSize: opts.chunkSize ?? CHUNK, inFlight: opts.inFlight ?? 2, shared: true })) {
+  for await (const c of readSequential(dev, { chunkSize: opts.chunkSize ?? CHUNK, inFlight: opts.inFlight ?? 2, shared: true, alloc: alignedBuffer })) {
     check();
     if (c.kind === 'zero') {
       if (holes) {

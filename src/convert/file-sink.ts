@@ -1,14 +1,19 @@
 /**
  * A raw output file, or a split set of them (NAME.001, NAME.002 …), written
  * sparse: each piece is created as PIECE.partial, skipped ranges stay
- * holes, and at the end every piece is cut to its exact size, fsynced, and
+ * holes, and at the end every piece is cut to its exact size, flushed, and
  * only then renamed to its final name — so a final name never holds a
  * partial image.
+ *
+ * Whole aligned blocks are written with O_DIRECT when the file system takes
+ * it: the bytes go from the read buffer to the disk with no copy into the
+ * page cache, and the flush before the rename has almost nothing left to do.
  */
 import fs, { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { Sink } from './sink.js';
 import { VmfskitError } from '../errors.js';
+import { DIRECT_ALIGN, isAligned, canAlign } from './direct-io.js';
 
 export interface Piece {
   /** Name the piece gets on success. */
@@ -22,35 +27,27 @@ export interface Piece {
 
 interface OpenPiece extends Piece {
   fh?: fsp.FileHandle;
+  /** The same file opened O_DIRECT, while the file system takes direct writes. */
+  direct?: fsp.FileHandle;
   created: boolean;
   closed: boolean;
-  /** Bytes written since the last early flush was started. */
-  unsynced: number;
-  /** An early flush in progress (at most one per piece). */
-  syncing?: Promise<void>;
 }
 
 export interface FileSetOptions {
-  /**
-   * Start a background fdatasync after this many bytes written (0 = never):
-   * the disk writes back while we read on, so the final fsync before the
-   * rename has little left to do.
-   */
-  syncEvery?: number;
+  /** Write aligned blocks with O_DIRECT when possible (default true). */
+  direct?: boolean;
 }
-
-const SYNC_EVERY = 64 << 20;
 
 export class FileSetSink implements Sink {
   readonly sparse = true;
   private readonly pieces: OpenPiece[];
   private current = 0;
 
-  private readonly syncEvery: number;
+  private readonly direct: boolean;
 
   constructor(pieces: Piece[], opts: FileSetOptions = {}) {
-    this.pieces = pieces.map((p) => ({ ...p, created: false, closed: false, unsynced: 0 }));
-    this.syncEvery = opts.syncEvery ?? SYNC_EVERY;
+    this.pieces = pieces.map((p) => ({ ...p, created: false, closed: false }));
+    this.direct = (opts.direct ?? true) && canAlign() && fs.constants.O_DIRECT !== undefined;
   }
 
   async write(data: Buffer, offset: number): Promise<void> {
@@ -59,26 +56,40 @@ export class FileSetSink implements Sink {
       const pos = offset + done;
       const p = await this.pieceAt(pos);
       const n = Math.min(data.length - done, p.start + p.size - pos);
-      await writeFully(p, data, done, n, pos - p.start);
+      await this.writePiece(p, data.subarray(done, done + n), pos - p.start);
       done += n;
-      p.unsynced += n;
-      if (this.syncEvery > 0 && p.unsynced >= this.syncEvery && !p.syncing) this.startSync(p);
     }
   }
 
-  private startSync(p: OpenPiece): void {
-    p.unsynced = 0;
-    const fh = p.fh!;
-    const s = fh.datasync().then(
-      () => {
-        if (p.syncing === s) p.syncing = undefined;
-      },
-      (e) => {
-        throw writeError(e, p, p.size);
-      },
-    );
-    s.catch(() => {}); // surfaced by close(), which awaits it
-    p.syncing = s;
+  /**
+   * The whole aligned blocks of `data` go straight to the disk, the partial blocks at either end
+   * (and everything, when the memory is not aligned) through the page cache. Each byte is written
+   * once, so no block is ever written both ways.
+   */
+  private async writePiece(p: OpenPiece, data: Buffer, position: number): Promise<void> {
+    if (p.direct) {
+      const head = Math.min(data.length, (DIRECT_ALIGN - (position % DIRECT_ALIGN)) % DIRECT_ALIGN);
+      const body = data.length - head - ((data.length - head) % DIRECT_ALIGN);
+      if (body > 0 && isAligned(data.subarray(head))) {
+        await this.writeCached(p, data.subarray(0, head), position);
+        try {
+          await writeFully(p, p.direct, data, head, body, position + head);
+        } catch (e) {
+          // Refused as unaligned after all (a device with larger blocks): the page cache takes it.
+          if (((e as Error).cause as NodeJS.ErrnoException | undefined)?.code !== 'EINVAL') throw e;
+          await p.direct.close().catch(() => {});
+          p.direct = undefined;
+          await this.writeCached(p, data.subarray(head, head + body), position + head);
+        }
+        await this.writeCached(p, data.subarray(head + body), position + head + body);
+        return;
+      }
+    }
+    await this.writeCached(p, data, position);
+  }
+
+  private async writeCached(p: OpenPiece, data: Buffer, position: number): Promise<void> {
+    if (data.length > 0) await writeFully(p, p.fh!, data, 0, data.length, position);
   }
 
   async hole(offset: number, length: number): Promise<void> {
@@ -96,9 +107,10 @@ export class FileSetSink implements Sink {
   async abort(): Promise<string[]> {
     const removed: string[] = [];
     for (const p of this.pieces) {
-      await p.syncing?.catch(() => {});
       if (p.fh) await p.fh.close().catch(() => {});
+      if (p.direct) await p.direct.close().catch(() => {});
       p.fh = undefined;
+      p.direct = undefined;
       if (p.created) {
         await fsp.unlink(p.partial).then(() => removed.push(p.partial), () => {});
       }
@@ -143,6 +155,10 @@ export class FileSetSink implements Sink {
       throw new VmfskitError(code === 'ENOENT' ? 'NOT_FOUND' : 'OPEN', `cannot create output: ${(e as Error).message}`, { file: p.partial });
     }
     p.created = true;
+    if (this.direct) {
+      // Through /proc/self/fd: the inode just created, whatever the name points at by now.
+      p.direct = await fsp.open(`/proc/self/fd/${p.fh.fd}`, fs.constants.O_WRONLY | fs.constants.O_DIRECT).catch(() => undefined);
+    }
   }
 
   /** Exact size (trailing holes included), flushed to disk, closed. */
@@ -151,25 +167,29 @@ export class FileSetSink implements Sink {
     if (!p.created) await this.create(p);
     const fh = p.fh!;
     try {
-      await p.syncing;
       await fh.truncate(p.size);
-      await fh.sync();
+      // fdatasync is enough for the rename rule: it writes the data and the metadata needed to read
+      // it back (block allocation, size); only timestamps are left out. Direct writes are flushed
+      // too: it also makes the disk empty its write cache.
+      await fh.datasync();
     } catch (e) {
       throw writeError(e, p, p.size);
     } finally {
+      await p.direct?.close().catch(() => {});
       await fh.close();
       p.fh = undefined;
+      p.direct = undefined;
       p.closed = true;
     }
   }
 }
 
-async function writeFully(p: OpenPiece, data: Buffer, from: number, length: number, position: number): Promise<void> {
+async function writeFully(p: OpenPiece, fh: fsp.FileHandle, data: Buffer, from: number, length: number, position: number): Promise<void> {
   let done = 0;
   while (done < length) {
     let n: number;
     try {
-      ({ bytesWritten: n } = await p.fh!.write(data, from + done, length - done, position + done));
+      ({ bytesWritten: n } = await fh.write(data, from + done, length - done, position + done));
     } catch (e) {
       throw writeError(e, p, position + done);
     }

@@ -16,6 +16,13 @@ export interface NativeAddon {
   seekHole(fd: number, offset: number): number;
   /** posix_fadvise(fd, offset, len, advice) with advice 'sequential' | 'dontneed' | 'willneed'. */
   fadvise(fd: number, offset: number, length: number, advice: string): void;
+  /** Bytes to skip from `bytes[0]` to the next memory address that is a multiple of `align` (a power of two). */
+  alignSkip(bytes: Uint8Array, align: number): number;
+  /**
+   * Zero stretches of `bytes` made of whole `granule`s (a short zero tail counts), at least `minRun`
+   * long, as [start, end) pairs into `out`; returns the pair count (stops when `out` is full).
+   */
+  zeroRuns(bytes: Uint8Array, granule: number, minRun: number, out: Float64Array): number;
   /** Bytes of the Buffer that holds one XXH64 streaming state. */
   xxh64StateSize: number;
   xxh64Reset(state: Buffer): void;

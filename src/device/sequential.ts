@@ -35,6 +35,11 @@ export interface SequentialOptions {
    * transfers chunks to other threads cannot transfer shared memory.
    */
   shared?: boolean;
+  /**
+   * Makes the read buffers (`shared` is passed through): convert hands in memory-aligned ones,
+   * which an O_DIRECT output can take as they are.
+   */
+  alloc?: (size: number, shared: boolean) => Buffer;
 }
 
 interface Planned {
@@ -91,7 +96,8 @@ export async function* readSequential(dev: BlockDevice, opts: SequentialOptions 
   const inFlight = Math.max(1, opts.inFlight ?? 2);
   const window = opts.mapWindow ?? 1 << 30;
   // inFlight reads + the one the consumer holds.
-  const pool: Buffer[] = Array.from({ length: inFlight + 1 }, () => (opts.shared ? Buffer.from(new SharedArrayBuffer(chunk)) : Buffer.allocUnsafe(chunk)));
+  const alloc = opts.alloc ?? ((size: number, shared: boolean) => (shared ? Buffer.from(new SharedArrayBuffer(size)) : Buffer.allocUnsafe(size)));
+  const pool: Buffer[] = Array.from({ length: inFlight + 1 }, () => alloc(chunk, opts.shared ?? false));
   let nextBuf = 0;
   const queue: { p: Planned; data?: Promise<Buffer> }[] = [];
   const it = plan(dev, start, end, chunk, opts.ignoreMap ?? false, window);

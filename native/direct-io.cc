@@ -1,0 +1,53 @@
+// What the convert writer needs for O_DIRECT output: where a buffer lies in
+// memory (direct I/O wants aligned memory, and Node never says where a
+// Buffer is).
+#include <node_api.h>
+#include <stdint.h>
+
+#include "direct-io.h"
+
+static bool args(napi_env env, napi_callback_info info, size_t n, napi_value* argv) {
+  size_t argc = n;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < n) {
+    napi_throw_type_error(env, NULL, "wrong number of arguments");
+    return false;
+  }
+  return true;
+}
+
+static bool int_arg(napi_env env, napi_value v, int64_t* out) {
+  if (napi_get_value_int64(env, v, out) != napi_ok) {
+    napi_throw_type_error(env, NULL, "expected a number");
+    return false;
+  }
+  return true;
+}
+
+// alignSkip(bytes: Uint8Array, align): bytes to skip from bytes[0] to the next address that is a multiple of align.
+static napi_value AlignSkip(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  int64_t align;
+  if (!args(env, info, 2, argv) || !int_arg(env, argv[1], &align)) return NULL;
+  napi_typedarray_type type;
+  size_t len;
+  void* data;
+  if (napi_get_typedarray_info(env, argv[0], &type, &len, &data, NULL, NULL) != napi_ok || type != napi_uint8_array) {
+    napi_throw_type_error(env, NULL, "alignSkip: expected a Uint8Array");
+    return NULL;
+  }
+  if (align <= 0 || (align & (align - 1)) != 0) {
+    napi_throw_range_error(env, NULL, "alignSkip: align must be a power of two");
+    return NULL;
+  }
+  uint32_t skip = (uint32_t)((align - ((uintptr_t)data & (uintptr_t)(align - 1))) & (uintptr_t)(align - 1));
+  napi_value r;
+  napi_create_uint32(env, skip, &r);
+  return r;
+}
+
+void register_direct_io(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"alignSkip", NULL, AlignSkip, NULL, NULL, NULL, napi_default, NULL},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+}
