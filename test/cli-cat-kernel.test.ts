@@ -14,12 +14,13 @@ import { buildVmfs5 } from '../corpus/builders/vmfs5/index.js';
 import { openAddress } from '../src/open.js';
 import { plainArgs } from '../src/cli/common-options.js';
 import { runCli } from './helpers/cli.js';
-import { BIN, scratch } from './helpers/paths.js';
+import { BIN } from './helpers/paths.js';
 import { runProcess } from './helpers/proc.js';
+import { scratchCleaned } from './helpers/scratch.js';
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const MiB = 1 << 20;
-const dir = scratch('cli-cat-kernel');
+const dir = scratchCleaned()('cli-cat-kernel');
 const lun = path.join(dir, 'lun.img');
 const FILES = ['/thick.bin', '/thin-holes.bin', '/lazy-tbz.bin', '/resident.txt', '/sub.bin', '/empty'];
 const want = new Map<string, string>();
