@@ -15,14 +15,17 @@
 // may copy out of them while JavaScript never touches them except during that chunk's load.
 #define FUSE_USE_VERSION 26
 #include <fuse.h>
+#include <fuse_lowlevel.h>
 #include <node_api.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -31,8 +34,8 @@
 
 namespace {
 
-enum Op { OP_GETATTR, OP_READDIR, OP_READLINK, OP_OPEN, OP_READ, OP_RELEASE, OP_STATFS, OP_LOAD, OP_COUNT };
-const char* const OP_NAMES[OP_COUNT] = {"getattr", "readdir", "readlink", "open", "read", "release", "statfs", "load"};
+enum Op { OP_GETATTR, OP_READDIR, OP_READLINK, OP_OPEN, OP_READ, OP_RELEASE, OP_STATFS, OP_LOAD, OP_ENDED, OP_COUNT };
+const char* const OP_NAMES[OP_COUNT] = {"getattr", "readdir", "readlink", "open", "read", "release", "statfs", "load", "ended"};
 
 enum SlotState { SLOT_FREE, SLOT_LOADING, SLOT_READY, SLOT_FAILED };
 
@@ -42,6 +45,7 @@ struct Slot {
   size_t len = 0;         // bytes the load filled (short only at the end of the file)
   char* data = nullptr;   // a pinned Node Buffer's memory
   size_t cap = 0;         // its size: a chunk, or the whole file when that is smaller
+  bool counted = false;   // holds one of the mount's buffers (reserved before the main thread allocates)
   napi_ref ref = nullptr;
   uint64_t used = 0;      // LRU tick
   int readers = 0;        // workers copying out of it right now
@@ -55,9 +59,11 @@ struct FileCache {
   std::condition_variable cv;
   std::vector<Slot> slots;
   int64_t next = 0;       // where a sequential reader is expected next
-  int64_t eof_chunk = -1; // the last chunk: from the size JavaScript gave at open, or a short load
+  int64_t size = -1;      // from open; -1 when JavaScript did not say
+  int64_t eof_chunk = -1; // the last chunk: from that size, or a short load when the size is unknown
   uint64_t tick = 0;
   int refs = 1;           // the open handle + one per load in flight
+  Mount* m = nullptr;
   size_t small = 0;       // a file smaller than one chunk gets buffers of its own size
 };
 
@@ -95,6 +101,9 @@ struct Mount {
   size_t chunk = 1 << 20;
   int ahead = 6;
   int keep = 16;
+  // Chunk buffers of all open files together: past this, reads go to JavaScript instead of growing.
+  int max_buffers = 64;
+  std::atomic<int> buffers{0};
   struct fuse_chan* ch = nullptr;
   struct fuse* fuse = nullptr;
   pthread_t thread;
@@ -158,11 +167,14 @@ int op_open(const char* path, struct fuse_file_info* fi) {
   if (rc < 0) return rc;
   fi->fh = r.out_fh;
   Mount* m = r.m;
-  if (m->has_load) {
+  // An empty file has nothing to cache: its reads (none, past the end) go to JavaScript.
+  if (m->has_load && r.out_size != 0) {
     FileCache* fc = new FileCache();
     fc->fh = r.out_fh;
-    if (r.out_size >= 0) fc->eof_chunk = r.out_size > 0 ? (r.out_size - 1) / (int64_t)m->chunk : -1;
-    fc->small = r.out_size >= 0 && r.out_size < (int64_t)m->chunk ? (size_t)r.out_size : 0;
+    fc->m = m;
+    fc->size = r.out_size;
+    if (r.out_size > 0) fc->eof_chunk = (r.out_size - 1) / (int64_t)m->chunk;
+    fc->small = r.out_size > 0 && r.out_size < (int64_t)m->chunk ? (size_t)r.out_size : 0;
     fc->slots.resize(m->keep);
     std::lock_guard<std::mutex> g(m->mu);
     m->files[r.out_fh] = fc;
@@ -217,6 +229,13 @@ int start_load(Mount* m, FileCache* fc, int64_t chunk) {
   }
   if (victim < 0) return -1;
   Slot& s = fc->slots[victim];
+  if (!s.counted) {
+    if (m->buffers.fetch_add(1) >= m->max_buffers) {
+      m->buffers.fetch_sub(1);
+      return -1;
+    }
+    s.counted = true;
+  }
   s.chunk = chunk;
   s.state = SLOT_LOADING;
   s.len = 0;
@@ -247,6 +266,8 @@ int find_slot(FileCache* fc, int64_t chunk) {
 // The slot holding `chunk`, loading it first if needed; -1 when no slot can take it.
 int slot_for(Mount* m, FileCache* fc, int64_t chunk) {
   int i = find_slot(fc, chunk);
+  // Wanted again (by the prefetch of a later read): not the one to evict next.
+  if (i >= 0) fc->slots[i].used = ++fc->tick;
   return i >= 0 ? i : start_load(m, fc, chunk);
 }
 
@@ -259,7 +280,7 @@ int op_read(const char* path, char* buf, size_t size, off_t off, struct fuse_fil
     if (it != m->files.end()) fc = it->second;
   }
   if (!fc) return forward_read(m, path, buf, size, off, fi->fh);
-  if (size == 0) return 0;
+  if (size == 0 || (fc->size >= 0 && off >= fc->size)) return 0;
   const int64_t chunk = (int64_t)m->chunk;
   const int64_t end = off + (int64_t)size;
   const int64_t first = off / chunk, last = (end - 1) / chunk;
@@ -316,13 +337,21 @@ int op_read(const char* path, char* buf, size_t size, off_t off, struct fuse_fil
   if (done == size || eof) return (int)done;
   // A chunk that failed to load (damaged structure, I/O error) must not fail the bytes around it:
   // JavaScript reads just the rest of this request and answers with its own error, if any.
+  // On failure the whole request fails: a short count would be taken by the kernel as the end of
+  // the file (it then shrinks its cached size). It retries page by page, so the good pages still read.
   int rc = forward_read(m, path, buf + done, size - done, off + (off_t)done, fi->fh);
-  return rc < 0 ? (done ? (int)done : rc) : (int)(done + rc);
+  return rc < 0 ? rc : (int)(done + rc);
 }
 
+// When the kernel ends the session (fusermount -u from anywhere), tell JavaScript, so the daemon
+// exits instead of lingering with an auto_unmount watchdog that could later unmount a newer mount.
 void* loop_thread(void* arg) {
   Mount* m = static_cast<Mount*>(arg);
   fuse_loop_mt(m->fuse);
+  Request* r = new Request();
+  r->op = OP_ENDED;
+  r->m = m;
+  if (napi_call_threadsafe_function(m->tsfn, r, napi_tsfn_blocking) != napi_ok) delete r;
   return nullptr;
 }
 
@@ -353,10 +382,18 @@ bool get_prop_num(napi_env env, napi_value obj, const char* key, double* out) {
 }
 
 void free_cache(napi_env env, FileCache* fc) {
-  for (Slot& s : fc->slots)
+  for (Slot& s : fc->slots) {
     if (s.ref) napi_delete_reference(env, s.ref);
+    if (s.counted) fc->m->buffers.fetch_sub(1);
+  }
   delete fc;
 }
+
+// The request whose JavaScript handler runs right now, and whether it answered before returning:
+// main-thread only, so a handler that throws can be answered without touching a request that a
+// worker may already have destroyed after an answer.
+Request* g_running = nullptr;
+bool g_answered = false;
 
 void drop_ref(napi_env env, FileCache* fc) {
   bool last;
@@ -367,14 +404,24 @@ void drop_ref(napi_env env, FileCache* fc) {
   if (last) free_cache(env, fc);
 }
 
+void answer(napi_env env, Request* r, int32_t code, napi_value value, napi_value size_arg);
+
 // Runs a request on the main thread: calls dispatch(op, request, path, fh, len, pos, flags, buffer).
 void run_on_main(napi_env env, napi_value js_dispatch, void*, void* data) {
   Request* r = static_cast<Request*>(data);
   if (env == nullptr) {  // the function is being torn down: answer so no worker waits forever
     r->result = -EIO;
+    if (r->op == OP_ENDED) {
+      delete r;
+      return;
+    }
     if (r->op == OP_LOAD) {
-      { std::lock_guard<std::mutex> g(r->fc->mu); r->fc->slots[r->slot].state = SLOT_FAILED; r->fc->refs--; }
-      r->fc->cv.notify_all();
+      {
+        std::lock_guard<std::mutex> g(r->fc->mu);
+        r->fc->slots[r->slot].state = SLOT_FAILED;
+        r->fc->refs--;
+        r->fc->cv.notify_all();
+      }
       delete r;
       return;
     }
@@ -427,13 +474,22 @@ void run_on_main(napi_env env, napi_value js_dispatch, void*, void* data) {
   argv[5] = num(env, (double)r->pos);
   argv[6] = num(env, r->flags);
   argv[7] = buffer ? buffer : undefined;
-  if (!NAPI_OK(napi_call_function(env, undefined, js_dispatch, 8, argv, &result))) {
-    // A throwing handler must not leave the worker waiting: clear the exception, answer EIO.
-    napi_value exc;
-    bool pending = false;
-    napi_is_exception_pending(env, &pending);
-    if (pending) napi_get_and_clear_last_exception(env, &exc);
+  g_running = r;
+  g_answered = false;
+  const bool ok = NAPI_OK(napi_call_function(env, undefined, js_dispatch, 8, argv, &result));
+  g_running = nullptr;
+  if (r->op == OP_ENDED) {
+    delete r;
+    return;
   }
+  if (ok) return;
+  napi_value exc;
+  bool pending = false;
+  napi_is_exception_pending(env, &pending);
+  if (pending) napi_get_and_clear_last_exception(env, &exc);
+  // The dispatcher answers every request itself, even when a handler throws; a call that failed
+  // anyway (stack overflow, termination) is answered here so no worker waits forever.
+  if (!g_answered) answer(env, r, -EIO, nullptr, nullptr);
 }
 
 void fill_stat(napi_env env, napi_value v, struct stat* st) {
@@ -471,20 +527,10 @@ void fill_statvfs(napi_env env, napi_value v, struct statvfs* sv) {
   if (get_prop_num(env, v, "namemax", &d)) sv->f_namemax = (unsigned long)d;
 }
 
-// reply(request, code, value[, size]): the answer to one request, exactly once (the JavaScript side guards it).
-napi_value Reply(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  void* p = nullptr;
-  if (argc < 2 || !NAPI_OK(napi_get_value_external(env, argv[0], &p)) || !p) {
-    napi_throw_type_error(env, nullptr, "reply(request, code[, value])");
-    return nullptr;
-  }
-  Request* r = static_cast<Request*>(p);
-  int32_t code = -EIO;
-  napi_get_value_int32(env, argv[1], &code);
-  napi_value value = argc > 2 ? argv[2] : nullptr;
+// The answer to one request, exactly once: converts `value` (and, for an open, `size`) on the main
+// thread, copies a read's bytes, and wakes the worker (or, for a load, the file's readers).
+void answer(napi_env env, Request* r, int32_t code, napi_value value, napi_value size_arg) {
+  if (r == g_running) g_answered = true;
   napi_valuetype vt = napi_undefined;
   if (value) napi_typeof(env, value, &vt);
   int result = code;
@@ -526,7 +572,7 @@ napi_value Reply(napi_env env, napi_callback_info info) {
         if (vt != napi_number || !NAPI_OK(napi_get_value_double(env, value, &fh))) { result = -EIO; break; }
         r->out_fh = (uint64_t)fh;
         double size = -1;
-        if (argc > 3 && NAPI_OK(napi_get_value_double(env, argv[3], &size)) && size >= 0) r->out_size = (int64_t)size;
+        if (size_arg && NAPI_OK(napi_get_value_double(env, size_arg, &size)) && size >= 0) r->out_size = (int64_t)size;
         result = 0;
         break;
       }
@@ -555,28 +601,55 @@ napi_value Reply(napi_env env, napi_callback_info info) {
   }
   if (r->op == OP_LOAD) {
     FileCache* fc = r->fc;
+    napi_ref orphan = nullptr;
     {
       std::lock_guard<std::mutex> g(fc->mu);
       Slot& s = fc->slots[r->slot];
-      if (result >= 0 && s.data) {
+      // With the size known, a load must fill exactly what the file has there; anything shorter is
+      // a failed read, not the end of the file (the kernel would shrink its size to it).
+      const int64_t pos = s.chunk * (int64_t)r->m->chunk;
+      const int64_t left = fc->size >= 0 ? fc->size - pos : -1;
+      const size_t want = left >= 0 ? ((size_t)left < s.cap ? (size_t)left : s.cap) : 0;
+      if (result >= 0 && s.data && (fc->size < 0 || (size_t)result == want)) {
         s.len = (size_t)result < s.cap ? (size_t)result : s.cap;
         s.state = SLOT_READY;
-        if (s.len < r->m->chunk && (fc->eof_chunk < 0 || s.chunk < fc->eof_chunk)) fc->eof_chunk = s.chunk;
+        if (fc->size < 0 && s.len < r->m->chunk && (fc->eof_chunk < 0 || s.chunk < fc->eof_chunk)) fc->eof_chunk = s.chunk;
       } else {
+        // JavaScript may still be writing into this buffer (a device read can reject before all of
+        // its parts landed): never reuse it; the next load of this slot gets a fresh one.
         s.state = SLOT_FAILED;
+        orphan = s.ref;
+        s.ref = nullptr;
+        s.data = nullptr;
+        s.cap = 0;
       }
+      fc->cv.notify_all();
     }
-    fc->cv.notify_all();
+    if (orphan) napi_delete_reference(env, orphan);
     delete r;
     drop_ref(env, fc);
+    return;
+  }
+  std::lock_guard<std::mutex> g(r->mu);
+  r->result = result;
+  r->answered = true;
+  // Inside the lock: once it is released the worker may return and destroy the request.
+  r->cv.notify_all();
+}
+
+// reply(request, code, value[, size]): JavaScript's answer (the dispatcher calls it exactly once).
+napi_value Reply(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  void* p = nullptr;
+  if (argc < 2 || !NAPI_OK(napi_get_value_external(env, argv[0], &p)) || !p) {
+    napi_throw_type_error(env, nullptr, "reply(request, code[, value[, size]])");
     return nullptr;
   }
-  {
-    std::lock_guard<std::mutex> g(r->mu);
-    r->result = result;
-    r->answered = true;
-  }
-  r->cv.notify_all();
+  int32_t code = -EIO;
+  napi_get_value_int32(env, argv[1], &code);
+  answer(env, static_cast<Request*>(p), code, argc > 2 ? argv[2] : nullptr, argc > 3 ? argv[3] : nullptr);
   return nullptr;
 }
 
@@ -632,6 +705,8 @@ napi_value MountFs(napi_env env, napi_callback_info info) {
   fuse_opt_add_arg(&args, "vmfskit");
   if (!m->options.empty()) fuse_opt_add_arg(&args, m->options.c_str());
   m->ch = fuse_mount(m->mountpoint.c_str(), &args);
+  // Children of the daemon (the unmount helpers) must not inherit /dev/fuse (fuse-native-notes §4).
+  if (m->ch) fcntl(fuse_chan_fd(m->ch), F_SETFD, FD_CLOEXEC);
   if (!m->ch) {
     fuse_opt_free_args(&args);
     napi_release_threadsafe_function(m->tsfn, napi_tsfn_abort);

@@ -30,3 +30,14 @@ export function isZero(buf: Uint8Array): boolean {
   }
   return true;
 }
+
+/**
+ * Like Promise.all, but settles only when every part has: a read that fails
+ * while other parts are still landing in the caller's buffer must not hand
+ * that buffer back (a cache would reuse it and the late parts overwrite the
+ * next chunk). Throws the first failure, in order.
+ */
+export async function allSettledOrThrow(parts: Iterable<Promise<unknown>>): Promise<void> {
+  const results = await Promise.allSettled(parts);
+  for (const r of results) if (r.status === 'rejected') throw r.reason;
+}

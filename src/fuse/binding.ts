@@ -44,6 +44,8 @@ export interface MountOptions {
 export interface FuseHandle {
   /** Which binding serves the mount, for the daemon's log. */
   binding: string;
+  /** Settles when the kernel has ended this session, however it was unmounted (our own binding only). */
+  ended?: Promise<void>;
   unmount(): Promise<void>;
 }
 

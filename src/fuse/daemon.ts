@@ -60,15 +60,21 @@ export async function serve(o: ServeOptions): Promise<number> {
     await source.close().catch(() => undefined);
     throw e;
   }
+  // A statfs of the mount completes only once the kernel's INIT is answered; raising the readahead
+  // before that can be undone by INIT. statfs, not stat: the kernel would keep the root's attributes
+  // for attr_timeout, and a stat of a dead mount would then succeed instead of saying ENOTCONN.
+  // Asynchronous: the answer comes from this process.
+  await fsp.statfs(mnt).catch(() => undefined);
+  const device = (await findMount(mnt))?.device;
   await raiseReadahead(mnt, o.readaheadKb ?? 1024);
   const hint = `vmfskit: ${o.addr} is mounted read-only on ${mnt}; unmount with: vmfskit umount ${mnt}`;
   if (o.readyFd === undefined) process.stderr.write(hint + '\n');
   else log(`mounted ${o.addr} on ${mnt} (pid ${process.pid}, FUSE binding: ${fuse.binding})`);
   reportReady(o.readyFd, { ok: true, mountpoint: mnt, pid: process.pid });
-  return lifecycle(mnt, fuse, ops, source);
+  return lifecycle(mnt, device, fuse, ops, source);
 }
 
-function lifecycle(mnt: string, fuse: FuseHandle, ops: TreeOps, source: MountSource): Promise<number> {
+function lifecycle(mnt: string, device: string | undefined, fuse: FuseHandle, ops: TreeOps, source: MountSource): Promise<number> {
   return new Promise((resolve) => {
     let stopping = false;
     const finish = async (code: number, unmount: boolean) => {
@@ -92,11 +98,15 @@ function lifecycle(mnt: string, fuse: FuseHandle, ops: TreeOps, source: MountSou
       log(`unmounted ${mnt}`);
       resolve(code);
     };
-    // `vmfskit umount` / `fusermount -u` end the session behind our back: notice, and exit.
+    // `vmfskit umount` / `fusermount -u` end the session behind our back: notice, and exit. A mount
+    // at the same path with another device number is a newer one, not ours.
+    fuse.ended?.then(() => {
+      if (!stopping) void finish(0, false);
+    });
     const watch = setInterval(() => {
       findMount(mnt).then(
         (m) => {
-          if (!m || m.fstype !== OUR_FSTYPE) void finish(0, false);
+          if (!m || m.fstype !== OUR_FSTYPE || (device !== undefined && m.device !== device)) void finish(0, false);
         },
         () => undefined,
       );

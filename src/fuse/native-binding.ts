@@ -45,7 +45,11 @@ export function loadNativeFuse(): NativeFuse | null {
 }
 
 export function mountNative(addon: NativeFuse, mountpoint: string, ops: FuseOps, optionString: string): FuseHandle {
+  let sessionEnded!: () => void;
+  const ended = new Promise<void>((resolve) => (sessionEnded = resolve));
   const dispatch: Dispatch = (op, req, p, fh, len, pos, flags, buf) => {
+    // The kernel closed the session (unmounted from anywhere): no answer is expected.
+    if (op === 'ended') return sessionEnded();
     let answered = false;
     // The binding's thread waits for exactly one answer per request: a second one would touch freed memory.
     const cb: FuseCb = (code, value, size) => {
@@ -82,6 +86,7 @@ export function mountNative(addon: NativeFuse, mountpoint: string, ops: FuseOps,
   let stopped = false;
   return {
     binding: 'vmfskit (libfuse2, chunk cache in the FUSE threads)',
+    ended,
     unmount: async () => {
       if (stopped) return;
       await unmountPath(mountpoint, true);

@@ -145,14 +145,16 @@ export class ReadWindow {
     const base = len < this.chunk && this.device.size < this.chunk ? Buffer.allocUnsafe(len) : (this.free.pop() ?? Buffer.allocUnsafe(this.chunk));
     const buf = len === base.length ? base : base.subarray(0, len);
     const p = this.device.read(buf, start).then(
-      () => {
+      (n) => {
         this.loading.delete(c);
+        // A device never reads short inside its size; if one did, the chunk must not pass for whole.
+        if (n !== len) throw new Error(`short read: ${n} of ${len} bytes at ${start}`);
         this.insert(c, buf);
         return buf;
       },
       (e) => {
         this.loading.delete(c);
-        this.recycle(base);
+        // Not recycled: a device read can reject while some of its parts are still landing in `buf`.
         throw e;
       },
     );

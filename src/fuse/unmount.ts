@@ -62,7 +62,8 @@ export async function mountpointState(mnt: string): Promise<MountpointState> {
   const entry = await findMount(mnt);
   if (!entry) return 'free';
   try {
-    await fsp.stat(mnt);
+    // statfs always asks the file system; a stat may be answered from attributes the kernel cached.
+    await fsp.statfs(mnt);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOTCONN' || code === 'ENXIO' || code === 'ECONNABORTED') return 'stale';

@@ -7,6 +7,7 @@
  */
 import type { BlockDevice } from '../device/block-device.js';
 import { checkContiguous } from '../device/sequential.js';
+import { allSettledOrThrow } from '../device/read-helpers.js';
 
 const WINDOW = 8 << 20;
 /**
@@ -42,7 +43,7 @@ async function fetch(dev: BlockDevice, offset: number, buf: Buffer): Promise<Pie
       reads.push(dev.read(buf.subarray(s, e), offset + s));
     }
   }
-  await Promise.all(reads);
+  await allSettledOrThrow(reads);
   return pieces;
 }
 

@@ -6,6 +6,7 @@
  */
 import type { BlockDevice } from '../device/block-device.js';
 import { Lru } from '../device/lru.js';
+import { allSettledOrThrow } from '../device/read-helpers.js';
 import { VmfskitError } from '../errors.js';
 import type { LayerExtent, LayerRun, LayerState } from './layer-extent.js';
 
@@ -194,7 +195,7 @@ export class GrainDeltaExtent implements LayerExtent {
         for (const r of span) scratch.copy(buf, r.offset - offset, r.fileOffset! - from, r.fileOffset! - from + r.length);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(READS_IN_FLIGHT, spans.length) }, worker));
+    await allSettledOrThrow(Array.from({ length: Math.min(READS_IN_FLIGHT, spans.length) }, worker));
   }
 
   private async readExactly(part: Uint8Array, r: LayerRun): Promise<void> {

@@ -11,6 +11,7 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import zlib from 'node:zlib';
+import { allSettledOrThrow } from '../device/read-helpers.js';
 
 /** Shared memory for one read: compressed input and inflated output (grain slots). */
 export interface Region {
@@ -210,6 +211,6 @@ export async function inflateGrains(r: Region, spans: Int32Array, slot: number, 
     const w = ws.reduce((a, c) => (c.busy < a.busy ? c : a));
     parts.push(w.run(r, shared, spans, first, count, slot).then((s) => sizes.set(s, first)));
   }
-  await Promise.all(parts);
+  await allSettledOrThrow(parts);
   return sizes;
 }

@@ -7,7 +7,7 @@
  */
 import type { BlockDevice } from '../device/block-device.js';
 import { Lru } from '../device/lru.js';
-import { readExact } from '../device/read-helpers.js';
+import { allSettledOrThrow, readExact } from '../device/read-helpers.js';
 import { VmfskitError } from '../errors.js';
 import type { LayerExtent, LayerRun, LayerState } from './layer-extent.js';
 import { acquireRegion, inflateGrains, releaseRegion, type Region } from './inflate-pool.js';
@@ -232,12 +232,12 @@ export class SparseExtent implements LayerExtent {
     const flush = () => {
       if (n === 0) return;
       const r = this.readScattered(buf, fileStart, n, pieces);
-      r.catch(() => {}); // observed by Promise.all below; never an unhandled rejection if the walk throws first
+      r.catch(() => {}); // observed below; never an unhandled rejection if the walk throws first
       reads.push(r);
       n = 0;
       pieces = [];
     };
-    await this.walk(offset, len, (s) => {
+    const walked = this.walk(offset, len, (s) => {
       if (this.state(s.gte) !== 'data') {
         buf.fill(0, s.pos, s.pos + s.len);
         return;
@@ -257,8 +257,13 @@ export class SparseExtent implements LayerExtent {
       else pieces.push(s.pos, s.len);
       n += s.len;
     });
-    flush();
-    await Promise.all(reads);
+    try {
+      await walked;
+      flush();
+    } finally {
+      // A damaged grain table ends the walk while reads it started are still filling `buf`.
+      await allSettledOrThrow(reads);
+    }
     if (compressed.length) await this.readCompressed(buf, compressed);
   }
 
