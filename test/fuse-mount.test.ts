@@ -444,6 +444,37 @@ describe.runIf(requireTools(...FUSE))('the FUSE bindings: our own chunk-cached o
   }
 });
 
+describe.runIf(requireTools(...FUSE) && process.getuid?.() === 0)('a damaged chunk in the middle of a view', () => {
+  const root = scratch('fuse-damaged-middle');
+  const mnt = path.join(root, 'mnt');
+  afterAll(() => unmount(mnt));
+
+  it('a whole-file read fails with EIO, never a short file: the size stays, the bytes before it read exact', async () => {
+    // 12 MiB of 64 KiB grains; the grain at 4 MiB (the first of the second 4 MiB chunk) points past the end.
+    const G = 128 * 512;
+    const grains = new Map<number, Buffer>();
+    for (let g = 0; g < 192; g++) grains.set(g, pattern(1000 + g, G));
+    const img = buildSparse({ name: 'mid.vmdk', capacity: 192 * 128, gtes: 512, grains });
+    img.file.writeUInt32LE(0x7fffff00, img.gteAt(64));
+    mkdirSync(mnt, { recursive: true });
+    writeFileSync(path.join(root, 'mid.vmdk'), img.file);
+    const r = await runCli(['mount', '--log', path.join(root, 'mount.log'), path.join(root, 'mid.vmdk'), mnt]);
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+    // The smallest readahead (an unprivileged mount's): kernel requests then straddle the chunk edge.
+    const dev = mountEntry(mnt)!.split(' ')[2]!;
+    writeFileSync(`/sys/class/bdi/${dev}/read_ahead_kb`, '128\n');
+    const view = path.join(mnt, 'mid.raw');
+    const sum = await runProcess('sha256sum', [view], { timeoutMs: 60_000 });
+    expect({ code: sum.code, stderr: sum.stderr }).toEqual({ code: 1, stderr: `sha256sum: ${view}: Input/output error\n` });
+    const st = await sh('stat', ['-c', '%s', view]);
+    expect(st.stdout.trim()).toBe(String(192 * G));
+    const head = await runProcess('head', ['-c', String(64 * G), view], { timeoutMs: 60_000 });
+    expect(head.code).toBe(0);
+    expect(sha256(head.stdout)).toBe(sha256(Buffer.concat([...grains.values()].slice(0, 64))));
+    expect((await runCli(['umount', mnt])).code).toBe(0);
+  });
+});
+
 describe.runIf(requireTools(...FUSE))('TSK on a raw view of a partitioned disk (corpus/tsk)', () => {
   const section = readSection<{ cases: Record<string, { entry: string; sha256: string }>; mmls: { partitions: Array<{ slot: string; start: number; end: number; length: number; description: string }> }; fls: Record<string, string[]> }>('tsk');
   const root = scratch('fuse-tsk');
