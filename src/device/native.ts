@@ -3,9 +3,7 @@
  * works without it; each missing capability is mentioned once on stderr
  * the first time it would have mattered.
  */
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import path from 'node:path';
+import { loadOwnAddon } from './addon-loader.js';
 
 export interface NativeAddon {
   /** BLKGETSIZE64 on an open block device fd. */
@@ -46,18 +44,9 @@ const warned = new Set<string>();
 
 export function native(): NativeAddon | null {
   if (loaded !== undefined) return loaded;
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  // dist/src/device/ when built, src/device/ when the sources run directly (vitest).
-  const roots = [path.resolve(here, '..', '..', '..'), path.resolve(here, '..', '..')];
-  loaded = null;
-  for (const root of roots) {
-    try {
-      loaded = createRequire(import.meta.url)(path.join(root, 'native', 'build', 'Release', 'vmfskit_native.node')) as NativeAddon;
-      break;
-    } catch (e) {
-      loadError ||= (e as Error).message.split('\n')[0] ?? String(e);
-    }
-  }
+  const r = loadOwnAddon<NativeAddon>('native/build/Release/vmfskit_native.node');
+  loadError = r.error;
+  loaded = r.addon;
   return loaded;
 }
 
