@@ -367,8 +367,11 @@ export class Vmfs implements VmfsVolume, FileContext {
 
   /** `stat` without a symlink's target (which needs a read); `name` when the caller knows the last component. */
   private statOfSync(fd: Fd, p: string, name?: string): VmfsStat {
-    return new Stat(fd, p, name ?? (p === '/' ? '/' : path.posix.basename(p)), (o) => this.at(o, '').offset);
+    return new Stat(fd, p, name ?? (p === '/' ? '/' : path.posix.basename(p)), this.hostOffsetOf);
   }
+
+  /** For `stat` details; one function for every Stat of the volume. */
+  private readonly hostOffsetOf = (volumeOffset: number): number | undefined => this.at(volumeOffset, '').offset;
 
   // ---- VmfsVolume --------------------------------------------------------
 
