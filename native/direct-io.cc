@@ -5,29 +5,13 @@
 #include <stdint.h>
 
 #include "direct-io.h"
-
-static bool args(napi_env env, napi_callback_info info, size_t n, napi_value* argv) {
-  size_t argc = n;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < n) {
-    napi_throw_type_error(env, NULL, "wrong number of arguments");
-    return false;
-  }
-  return true;
-}
-
-static bool int_arg(napi_env env, napi_value v, int64_t* out) {
-  if (napi_get_value_int64(env, v, out) != napi_ok) {
-    napi_throw_type_error(env, NULL, "expected a number");
-    return false;
-  }
-  return true;
-}
+#include "napi-args.h"
 
 // alignSkip(bytes: Uint8Array, align): bytes to skip from bytes[0] to the next address that is a multiple of align.
 static napi_value AlignSkip(napi_env env, napi_callback_info info) {
   napi_value argv[2];
   int64_t align;
-  if (!args(env, info, 2, argv) || !int_arg(env, argv[1], &align)) return NULL;
+  if (!args_n(env, info, 2, argv) || !arg_i64(env, argv[1], &align)) return NULL;
   napi_typedarray_type type;
   size_t len;
   void* data;

@@ -5,6 +5,7 @@
 // Both answer the bytes moved and throw only when they moved none, so that a
 // caller can hand the rest to another path without losing or repeating bytes.
 #include "kernel_copy.h"
+#include "napi-args.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -12,31 +13,6 @@
 #include <string.h>
 #include <sys/sendfile.h>
 #include <unistd.h>
-
-// The errno's name as the error's code ("EPIPE", "EINVAL"), as Node's own fs errors carry it:
-// the caller tells a closed pipe (a quiet end) from any other failure by it.
-static napi_value throw_errno(napi_env env, const char* what, int err) {
-  char msg[256];
-  snprintf(msg, sizeof msg, "%s: %s", what, strerror(err));
-  const char* name = strerrorname_np(err);
-  napi_throw_error(env, name ? name : "EIO", msg);
-  return NULL;
-}
-
-static bool args_i64(napi_env env, napi_callback_info info, size_t n, napi_value* argv, int64_t* out) {
-  size_t argc = n;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < n) {
-    napi_throw_type_error(env, NULL, "wrong number of arguments");
-    return false;
-  }
-  for (size_t i = 0; i < n; i++) {
-    if (out && napi_get_value_int64(env, argv[i], &out[i]) != napi_ok) {
-      napi_throw_type_error(env, NULL, "expected a number");
-      return false;
-    }
-  }
-  return true;
-}
 
 // Node leaves a pipe on stdout non-blocking once process.stdout was touched: wait for room.
 static bool wait_writable(int fd) {
@@ -82,7 +58,7 @@ static napi_value SendFile(napi_env env, napi_callback_info info) {
 static napi_value WriteAll(napi_env env, napi_callback_info info) {
   napi_value argv[2];
   int64_t fd;
-  if (!args_i64(env, info, 1, argv, &fd) || !args_i64(env, info, 2, argv, NULL)) return NULL;
+  if (!args_n(env, info, 2, argv) || !arg_i64(env, argv[0], &fd)) return NULL;
   napi_typedarray_type type;
   size_t length;
   void* data;

@@ -10,34 +10,11 @@
 #include <sys/ioctl.h>
 #include <linux/fs.h>
 
+#include "napi-args.h"
 #include "xxh64.h"
 #include "direct-io.h"
 #include "zero-scan.h"
 #include "kernel_copy.h"
-
-static napi_value throw_errno(napi_env env, const char* what) {
-  char msg[256];
-  snprintf(msg, sizeof msg, "%s: %s", what, strerror(errno));
-  napi_throw_error(env, errno == ENXIO ? "ENXIO" : NULL, msg);
-  return NULL;
-}
-
-static bool get_args(napi_env env, napi_callback_info info, size_t n, napi_value* argv) {
-  size_t argc = n;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < n) {
-    napi_throw_type_error(env, NULL, "wrong number of arguments");
-    return false;
-  }
-  return true;
-}
-
-static bool get_i64(napi_env env, napi_value v, int64_t* out) {
-  if (napi_get_value_int64(env, v, out) != napi_ok) {
-    napi_throw_type_error(env, NULL, "expected a number");
-    return false;
-  }
-  return true;
-}
 
 static napi_value num(napi_env env, double d) {
   napi_value r;
@@ -48,20 +25,20 @@ static napi_value num(napi_env env, double d) {
 static napi_value BlockDeviceSize(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   int64_t fd;
-  if (!get_args(env, info, 1, argv) || !get_i64(env, argv[0], &fd)) return NULL;
+  if (!args_n(env, info, 1, argv) || !arg_i64(env, argv[0], &fd)) return NULL;
   uint64_t size = 0;
-  if (ioctl((int)fd, BLKGETSIZE64, &size) != 0) return throw_errno(env, "BLKGETSIZE64");
+  if (ioctl((int)fd, BLKGETSIZE64, &size) != 0) return throw_errno(env, "BLKGETSIZE64", errno);
   return num(env, (double)size);
 }
 
 static napi_value Seek(napi_env env, napi_callback_info info, int whence, const char* name) {
   napi_value argv[2];
   int64_t fd, off;
-  if (!get_args(env, info, 2, argv) || !get_i64(env, argv[0], &fd) || !get_i64(env, argv[1], &off)) return NULL;
+  if (!args_n(env, info, 2, argv) || !arg_i64(env, argv[0], &fd) || !arg_i64(env, argv[1], &off)) return NULL;
   off_t r = lseek((int)fd, (off_t)off, whence);
   if (r < 0) {
     if (errno == ENXIO) return num(env, -1);
-    return throw_errno(env, name);
+    return throw_errno(env, name, errno);
   }
   return num(env, (double)r);
 }
@@ -72,8 +49,8 @@ static napi_value SeekHole(napi_env env, napi_callback_info info) { return Seek(
 static napi_value Fadvise(napi_env env, napi_callback_info info) {
   napi_value argv[4];
   int64_t fd, off, len;
-  if (!get_args(env, info, 4, argv) || !get_i64(env, argv[0], &fd) || !get_i64(env, argv[1], &off) ||
-      !get_i64(env, argv[2], &len))
+  if (!args_n(env, info, 4, argv) || !arg_i64(env, argv[0], &fd) || !arg_i64(env, argv[1], &off) ||
+      !arg_i64(env, argv[2], &len))
     return NULL;
   char advice[16] = {0};
   size_t l;
@@ -83,10 +60,7 @@ static napi_value Fadvise(napi_env env, napi_callback_info info) {
   else if (!strcmp(advice, "dontneed")) a = POSIX_FADV_DONTNEED;
   else if (!strcmp(advice, "willneed")) a = POSIX_FADV_WILLNEED;
   int rc = posix_fadvise((int)fd, (off_t)off, (off_t)len, a);
-  if (rc != 0) {
-    errno = rc;
-    return throw_errno(env, "posix_fadvise");
-  }
+  if (rc != 0) return throw_errno(env, "posix_fadvise", rc);
   return NULL;
 }
 
