@@ -102,7 +102,7 @@ OUT_MD=${OUT_MD:-bench/results-mount.md}
   echo "# vmfskit mount — throughput against vmfs-fuse and vmdkmount (bench/mount.sh)"
   echo
   echo "Command: \`bash bench/mount.sh $RUNS\` (after \`npm run build\`), run $(date -u +%Y-%m-%dT%H:%MZ); $(nproc) CPUs, node $(node -v),"
-  echo "fuse-native 2.2.6 / libfuse 2.9.9, vmfs-tools $(dpkg-query -W -f='${Version}' vmfs-tools 2>/dev/null), libvmdk-utils $(dpkg-query -W -f='${Version}' libvmdk-utils 2>/dev/null). Load average at end: $load."
+  echo "vmfskit's FUSE binding: $(sed -n 's/.*FUSE binding: \(.*\))$/\1/p' "$work/vmfskit-vmfs.log" | head -1); libfuse $(dpkg-query -W -f='${Version}' libfuse2 2>/dev/null), vmfs-tools $(dpkg-query -W -f='${Version}' vmfs-tools 2>/dev/null), libvmdk-utils $(dpkg-query -W -f='${Version}' libvmdk-utils 2>/dev/null). Load average at end: $load."
   echo
   echo "- VMFS: a 1.25 GiB VMFS-5 LUN built by corpus/builders/vmfs5 holding /VM/VM-flat.vmdk (1 GiB thick pattern),"
   echo "  mounted by \`vmfskit mount\` and \`vmfs-fuse\`; \`dd if=MNT/VM/VM-flat.vmdk of=/dev/null bs=1M\`."
