@@ -187,6 +187,14 @@ describe('verify: lists made by vmfskit hash (virtual disks) and by sha256sum on
     expect(r.stderr.toString()).toBe('');
     expect([r.code, r.stdout.toString()]).toEqual([0, files.map((f) => `lun.img::/VM/${f}: OK${isDisk(f) ? ' (virtual disk content)' : ''}\n`).join('')]);
 
+    // The same list against the LUN image named as the root: its addresses lead into that image;
+    // an address into another image is MISSING, saying so.
+    const rooted = await runCli(['verify', '-m', m, lun]);
+    expect({ code: rooted.code, stderr: rooted.stderr.toString(), out: rooted.stdout.toString() }).toEqual({ code: 0, stderr: '', out: r.stdout.toString() });
+    const other = manifest('vmfskit-hash-other.sha256', [list.trimEnd().split('\n')[0]!.replace('lun.img::', 'other.img::')]);
+    const o = await runCli(['verify', '-m', other, lun]);
+    expect([o.code, o.stdout.toString()]).toEqual([1, `other.img::/VM/${files[0]}: MISSING\n  in the image other.img, not ${lun}\n`]);
+
     const bad = manifest('vmfskit-hash-bad.sha256', list.trimEnd().split('\n').map((l) => (l.endsWith('/VM.vmdk') ? flip(l) : l)));
     const b = await runCli(['verify', '-m', bad]);
     expect(b.code).toBe(1);

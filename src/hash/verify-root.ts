@@ -65,7 +65,17 @@ const ESXI_VOLUMES = '/vmfs/volumes/';
 export function volumeRoot(host: string, dir: string, volume: VmfsVolume): VerifyRoot {
   // The volume maps ESXi paths for parent hints and symlinks; names in a manifest mean the same.
   const esxiPath = (name: string): string | null => (volume as VmfsVolume & Pick<Vmfs, 'mapVolumePath'>).mapVolumePath(name);
-  const inVolume = (name: string): string | null => (name.startsWith(ESXI_VOLUMES) ? esxiPath(name) : path.posix.resolve(dir, name));
+  // `vmfskit hash lun.img::/VM/x > list` writes addresses: one into this image (by its file name,
+  // as the list may have been made elsewhere) is the path after '::'.
+  const sameImage = (a: { host: string }): boolean => path.basename(a.host) === path.basename(host);
+  const inVolume = (name: string): string | null => {
+    if (name.startsWith(ESXI_VOLUMES)) return esxiPath(name);
+    if (name.includes('::')) {
+      const a = parseAddress(name);
+      return sameImage(a) ? a.inner! : null;
+    }
+    return path.posix.resolve(dir, name);
+  };
   const key = (name: string): string => {
     const p = inVolume(name);
     return p === null ? name : path.posix.resolve('/', p);
@@ -74,6 +84,7 @@ export function volumeRoot(host: string, dir: string, volume: VmfsVolume): Verif
     locate: (name) => {
       const p = inVolume(name);
       if (p === null) {
+        if (!name.startsWith(ESXI_VOLUMES)) return { elsewhere: `in the image ${parseAddress(name).host}, not ${host}` };
         const datastore = name.slice(ESXI_VOLUMES.length).split('/')[0];
         return { elsewhere: `on datastore '${datastore}', not this volume (label '${volume.label}', uuid ${volume.uuid})` };
       }
