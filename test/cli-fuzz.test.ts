@@ -43,7 +43,7 @@ it('damaged VMDKs through the CLI: data, or one line and exit 2/3/4 (25 mutation
       } else {
         failures++;
         if (![2, 3, 4].includes(r.code!) || !isOneLineError(stderr)) bad.push(what);
-        if (cmd[0] === 'convert' && existsSync(out)) bad.push(`${what} (left ${out})`);
+        if (cmd[0] === 'convert' && (existsSync(out) || existsSync(`${out}.partial`))) bad.push(`${what} (left ${out} or its .partial)`);
       }
       // Whatever a conversion left (the output, or a .partial after a crash) is gone before the next.
       for (const f of readdirSync(dir)) if (f !== 'f.vmdk') rmSync(path.join(dir, f));
