@@ -32,7 +32,8 @@ export interface NativeFuse {
  * 4 MiB chunks, 4 ahead: one JavaScript round trip per 32 kernel requests.
  * Measured on a loaded 2-core box (dd of a 1 GiB sparse view, 3 runs each):
  * 1 MiB 700-1105 MB/s, 2 MiB 1015-1248, 4 MiB 1276-1898. At most 8 chunks
- * (32 MiB) per open file, allocated as used and freed at close.
+ * (32 MiB) per open file, allocated as used and freed at close, and 64
+ * (256 MiB) for the whole mount (native/fuse: max_buffers).
  */
 const CHUNK = 4 << 20;
 
