@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { readFileSync, statSync, existsSync } from 'node:fs';
 import { FileSetSink, type Piece } from '../src/convert/file-sink.js';
-import { alignedBuffer } from '../src/convert/direct-io.js';
+import { alignedBuffer } from '../src/device/aligned.js';
 import { scratchCleaned } from './helpers/scratch.js';
 
 const scratch = scratchCleaned();

@@ -8,6 +8,7 @@
  */
 import type { BlockDevice, Run } from '../device/block-device.js';
 import { checkContiguous } from '../device/sequential.js';
+import { alignedBuffer } from '../device/aligned.js';
 
 export interface ChunkPair {
   offset: number;
@@ -69,7 +70,7 @@ async function* plan(a: BlockDevice, b: BlockDevice, start: number, end: number,
 export async function* pairedChunks(a: BlockDevice, b: BlockDevice, start: number, end: number, opts: PairOptions = {}): AsyncGenerator<ChunkPair> {
   const chunk = opts.chunkSize ?? 4 << 20;
   const inFlight = Math.max(1, opts.inFlight ?? 2);
-  const pool = Array.from({ length: inFlight + 1 }, () => [Buffer.allocUnsafe(chunk), Buffer.allocUnsafe(chunk)] as const);
+  const pool = Array.from({ length: inFlight + 1 }, () => [alignedBuffer(chunk), alignedBuffer(chunk)] as const);
   let next = 0;
   const it = plan(a, b, start, end, chunk, opts.mapWindow ?? 1 << 30);
   const queue: Promise<ChunkPair>[] = [];

@@ -8,7 +8,7 @@ import type { BlockDevice, Run } from '../device/block-device.js';
 import { readSequential } from '../device/sequential.js';
 import type { Sink } from './sink.js';
 import { findZeroRuns, granuleFor } from './zero-scan.js';
-import { alignedBuffer } from './direct-io.js';
+import { alignedBuffer } from '../device/aligned.js';
 
 /** What the copy needs of a hasher (src/hash MultiHash fits). */
 export interface CopyHasher {

@@ -13,7 +13,7 @@ import fs, { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { Sink } from './sink.js';
 import { VmfskitError } from '../errors.js';
-import { DIRECT_ALIGN, isAligned, canAlign } from './direct-io.js';
+import { DIRECT_ALIGN, isAligned, canAlign } from '../device/aligned.js';
 
 export interface Piece {
   /** Name the piece gets on success. */

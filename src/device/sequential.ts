@@ -4,6 +4,7 @@
  * in large chunks with a bounded number of reads in flight, reusing buffers.
  */
 import type { BlockDevice, Run } from './block-device.js';
+import { alignedBuffer } from './aligned.js';
 import { VmfskitError } from '../errors.js';
 
 export interface Chunk {
@@ -96,7 +97,7 @@ export async function* readSequential(dev: BlockDevice, opts: SequentialOptions 
   const inFlight = Math.max(1, opts.inFlight ?? 2);
   const window = opts.mapWindow ?? 1 << 30;
   // inFlight reads + the one the consumer holds.
-  const alloc = opts.alloc ?? ((size: number, shared: boolean) => (shared ? Buffer.from(new SharedArrayBuffer(size)) : Buffer.allocUnsafe(size)));
+  const alloc = opts.alloc ?? alignedBuffer;
   const pool: Buffer[] = Array.from({ length: inFlight + 1 }, () => alloc(chunk, opts.shared ?? false));
   let nextBuf = 0;
   const queue: { p: Planned; data?: Promise<Buffer> }[] = [];

@@ -15,6 +15,7 @@
  */
 import type { BlockDevice } from '../device/block-device.js';
 import { available } from '../device/block-device.js';
+import { alignedBuffer } from '../device/aligned.js';
 
 export interface WindowOptions {
   /** Bytes per cached chunk (one device read). */
@@ -142,7 +143,7 @@ export class ReadWindow {
     const start = c * this.chunk;
     const len = available(this.device, start, this.chunk);
     // A file smaller than a chunk (most files on a datastore) gets a buffer of its own size.
-    const base = len < this.chunk && this.device.size < this.chunk ? Buffer.allocUnsafe(len) : (this.free.pop() ?? Buffer.allocUnsafe(this.chunk));
+    const base = len < this.chunk && this.device.size < this.chunk ? Buffer.allocUnsafe(len) : (this.free.pop() ?? alignedBuffer(this.chunk));
     const buf = len === base.length ? base : base.subarray(0, len);
     const p = this.device.read(buf, start).then(
       (n) => {

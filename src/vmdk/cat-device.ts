@@ -7,6 +7,7 @@
  */
 import type { BlockDevice } from '../device/block-device.js';
 import { checkContiguous } from '../device/sequential.js';
+import { alignedBuffer } from '../device/aligned.js';
 import { allSettledOrThrow } from '../device/read-helpers.js';
 
 const WINDOW = 8 << 20;
@@ -49,7 +50,7 @@ async function fetch(dev: BlockDevice, offset: number, buf: Buffer): Promise<Pie
 
 export async function catDevice(dev: BlockDevice, write: (b: Uint8Array) => Promise<void>): Promise<void> {
   // Shared memory: a stream-optimized VMDK's workers inflate whole grains straight into it.
-  const bufs = [Buffer.from(new SharedArrayBuffer(WINDOW)), Buffer.from(new SharedArrayBuffer(WINDOW))];
+  const bufs = [alignedBuffer(WINDOW, true), alignedBuffer(WINDOW, true)];
   let next: Promise<Pieces> | null = dev.size > 0 ? fetch(dev, 0, bufs[0]!) : null;
   for (let offset = 0, k = 0; next; offset += WINDOW, k++) {
     const pieces = await next;

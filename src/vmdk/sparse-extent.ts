@@ -7,6 +7,7 @@
  */
 import type { BlockDevice } from '../device/block-device.js';
 import { Lru } from '../device/lru.js';
+import { alignedBuffer } from '../device/aligned.js';
 import { allSettledOrThrow, readExact } from '../device/read-helpers.js';
 import { VmfskitError } from '../errors.js';
 import type { LayerExtent, LayerRun, LayerState } from './layer-extent.js';
@@ -287,7 +288,7 @@ export class SparseExtent implements LayerExtent {
       return;
     }
     // Scratch buffers are reused: a fresh multi-MiB allocation per read costs page faults and GC.
-    const tmp = this.scratch.pop() ?? Buffer.allocUnsafe(MAX_CHUNK);
+    const tmp = this.scratch.pop() ?? alignedBuffer(MAX_CHUNK);
     try {
       await this.dev.read(tmp.subarray(0, n), fileStart);
       for (let i = 0, at = 0; i < pieces.length; i += 2) {

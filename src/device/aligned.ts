@@ -1,12 +1,12 @@
 /**
- * Memory for O_DIRECT output. A direct write moves bytes from our buffer to
- * the disk with no copy into the page cache (and so nothing left for the
- * flush before the rename), but it needs the memory, the file offset and
- * the length aligned. Node never says where a Buffer lies in memory, the
- * addon does; without it nothing counts as aligned and the output goes
- * through the page cache as before.
+ * Page-aligned memory for large reads and for O_DIRECT writes. A pread into
+ * a page-aligned buffer is 2-3 times faster than into one at malloc's 16-byte
+ * offset (1 GiB from the page cache: ~75 ms against 170-250 ms on this
+ * machine), and a direct write needs the memory aligned. Node never says
+ * where a Buffer lies in memory, the addon does; without it buffers are
+ * simply unaligned and direct writes go through the page cache.
  */
-import { native } from '../device/native.js';
+import { native } from './native.js';
 
 /** One page: covers the logical block size and DMA alignment of 512e and 4Kn disks alike. */
 export const DIRECT_ALIGN = 4096;
