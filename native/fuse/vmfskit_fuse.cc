@@ -37,6 +37,8 @@ namespace {
 enum Op { OP_GETATTR, OP_READDIR, OP_READLINK, OP_OPEN, OP_READ, OP_RELEASE, OP_STATFS, OP_LOAD, OP_ENDED, OP_COUNT };
 const char* const OP_NAMES[OP_COUNT] = {"getattr", "readdir", "readlink", "open", "read", "release", "statfs", "load", "ended"};
 
+const size_t PAGE = 4096;
+
 enum SlotState { SLOT_FREE, SLOT_LOADING, SLOT_READY, SLOT_FAILED };
 
 struct Slot {
@@ -441,13 +443,23 @@ void run_on_main(napi_env env, napi_value js_dispatch, void*, void* data) {
       s = &r->fc->slots[r->slot];
     }
     if (!s->ref) {
+      // A page-aligned view: preads from the page cache into it run 2-3 times faster than into
+      // malloc's 16-byte offset (src/device/aligned.ts).
       void* p;
-      napi_value b;
+      napi_value b, ab, view;
+      napi_typedarray_type type;
+      size_t len, boff;
+      void* data;
       const size_t bytes = r->fc->small ? r->fc->small : r->m->chunk;
-      if (NAPI_OK(napi_create_buffer(env, bytes, &p, &b)) && NAPI_OK(napi_create_reference(env, b, 1, &s->ref))) {
-        std::lock_guard<std::mutex> g(r->fc->mu);
-        s->data = static_cast<char*>(p);
-        s->cap = bytes;
+      if (NAPI_OK(napi_create_buffer(env, bytes + PAGE, &p, &b)) &&
+          NAPI_OK(napi_get_typedarray_info(env, b, &type, &len, &data, &ab, &boff))) {
+        const size_t skip = (PAGE - ((uintptr_t)p & (PAGE - 1))) & (PAGE - 1);
+        if (NAPI_OK(napi_create_typedarray(env, napi_uint8_array, bytes, ab, boff + skip, &view)) &&
+            NAPI_OK(napi_create_reference(env, view, 1, &s->ref))) {
+          std::lock_guard<std::mutex> g(r->fc->mu);
+          s->data = static_cast<char*>(p) + skip;
+          s->cap = bytes;
+        }
       }
     }
     if (s->ref) napi_get_reference_value(env, s->ref, &buffer);

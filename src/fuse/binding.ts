@@ -32,7 +32,7 @@ export interface FuseOps {
    * our own binding's cache): `cb(bytes)` or `cb(-errno)`. Quiet on failure:
    * the binding then asks `read` for the exact range, which reports.
    */
-  load?(fh: number, pos: number, buf: Buffer, cb: FuseCb): void;
+  load?(fh: number, pos: number, buf: Uint8Array, cb: FuseCb): void;
 }
 
 export interface MountOptions {

@@ -10,6 +10,7 @@ import { loadOwnAddon } from '../device/addon-loader.js';
 import { ERR, type FuseCb, type FuseHandle, type FuseOps } from './binding.js';
 import { unmountPath } from './unmount.js';
 
+/** `buf`: a Buffer for a read; for a load, a page-aligned Uint8Array view of the chunk's memory. */
 type Dispatch = (op: string, req: unknown, path: string, fh: number, len: number, pos: number, flags: number, buf: Buffer | undefined) => void;
 
 interface CacheOptions {
