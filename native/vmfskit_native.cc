@@ -15,6 +15,7 @@
 #include "direct-io.h"
 #include "zero-scan.h"
 #include "kernel_copy.h"
+#include "mapped-compare.h"
 
 static napi_value num(napi_env env, double d) {
   napi_value r;
@@ -76,6 +77,7 @@ static napi_value Init(napi_env env, napi_value exports) {
   register_direct_io(env, exports);
   register_zero_scan(env, exports);
   register_kernel_copy(env, exports);
+  register_mapped_compare(env, exports);
   return exports;
 }
 

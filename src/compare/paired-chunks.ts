@@ -29,6 +29,11 @@ export interface PairOptions {
   chunkSize?: number;
   inFlight?: number;
   mapWindow?: number;
+  /**
+   * Tells, without reading, whether both sides hold the same bytes in a range: true skips it
+   * (handed over as zeros on both sides), false or undefined reads it as usual.
+   */
+  sameBytes?: (offset: number, length: number) => boolean | undefined;
 }
 
 /** Segments of [start, end) where the kinds of both sides are constant; zero/zero segments are left out. */
@@ -84,6 +89,10 @@ export async function* pairedChunks(a: BlockDevice, b: BlockDevice, start: numbe
         return;
       }
       const p = r.value;
+      if (p.readA && p.readB && opts.sameBytes?.(p.offset, p.length) === true) {
+        queue.push(Promise.resolve({ offset: p.offset, length: p.length, a: null, b: null }));
+        continue;
+      }
       const [ba, bb] = pool[next]!;
       next = (next + 1) % pool.length;
       const bufA = p.readA ? ba.subarray(0, p.length) : null;

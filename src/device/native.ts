@@ -36,6 +36,8 @@ export interface NativeAddon {
   sendFile(outFd: number, inFd: number, inOffset: number, length: number): number;
   /** write(2) `data` to `fd`, waiting when a pipe is full; returns the bytes written, errors as sendFile. */
   writeAll(fd: number, data: Uint8Array): number;
+  /** Both ranges mapped read-only and compared in place; throws (code = errno name) when one cannot be mapped. */
+  mappedEqual(fdA: number, offsetA: number, fdB: number, offsetB: number, length: number): boolean;
 }
 
 let loaded: NativeAddon | null | undefined;
