@@ -39,16 +39,18 @@ export const ADDRESS_HELP =
 export type Plain = (tokens: string[]) => (() => Promise<void>) | undefined;
 
 /**
- * The arguments yargs would give for a plain invocation — one positional (not starting with '-')
- * and boolean switches from `switches` (name → one-letter alias; each at most once; letters
- * groupable as -lR) — or undefined for anything else (another option, a value, `--`, --help,
- * --version, a second positional), which yargs parses as ever. Plain invocations (scripts,
- * `cat ADDR`, `ls -l -R ADDR`) so skip loading yargs.
+ * The arguments yargs would give for a plain invocation — the command's positionals, in order
+ * (none starting with '-'), and boolean switches from `switches` (name → one-letter alias; each
+ * at most once; letters groupable as -lR) — or undefined for anything else (another option, a
+ * value, `--`, --help, --version, a positional too many or too few), which yargs parses as ever.
+ * Plain invocations (scripts, `cat ADDR`, `ls -l -R ADDR`, `compare A B`) so skip loading yargs.
  */
-export function plainArgs(tokens: string[], positional: string, switches: Record<string, string> = {}): Record<string, string | boolean> | undefined {
+export function plainArgs(tokens: string[], positional: string | string[], switches: Record<string, string> = {}): Record<string, string | boolean> | undefined {
+  const names = typeof positional === 'string' ? [positional] : positional;
   const args: Record<string, string | boolean> = {};
+  let given = 0;
   const set = (name: string | undefined) => {
-    if (name === undefined || name === positional || args[name] !== undefined) return false;
+    if (name === undefined || names.includes(name) || args[name] !== undefined) return false;
     args[name] = true;
     return true;
   };
@@ -60,9 +62,9 @@ export function plainArgs(tokens: string[], positional: string, switches: Record
       if (t.length < 2) return undefined;
       for (const letter of t.slice(1)) if (!set(byAlias(letter))) return undefined;
     } else {
-      if (t === '' || args[positional] !== undefined) return undefined;
-      args[positional] = t;
+      if (t === '' || given >= names.length) return undefined;
+      args[names[given++]!] = t;
     }
   }
-  return args[positional] === undefined ? undefined : args;
+  return given === names.length ? args : undefined;
 }

@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { action } from './run.js';
-import { withOpenOptions, openOptions, ADDRESS_HELP, type OpenArgs } from './common-options.js';
+import { withOpenOptions, openOptions, plainArgs, ADDRESS_HELP, type OpenArgs, type Plain } from './common-options.js';
 
 interface CompareArgs extends OpenArgs {
   a: string;
@@ -11,6 +11,9 @@ interface CompareArgs extends OpenArgs {
   progress?: boolean;
   quiet?: boolean;
 }
+
+/** Differing ranges reported by default. */
+const MAX_DIFFS = 10;
 
 const EPILOG = `${ADDRESS_HELP}
 
@@ -24,7 +27,7 @@ export const command: CommandModule<object, CompareArgs> = {
       .positional('a', { type: 'string', demandOption: true, describe: 'first ADDR' })
       .positional('b', { type: 'string', demandOption: true, describe: 'second ADDR' })
       .option('strict', { alias: 's', type: 'boolean', describe: 'a size difference is a difference' })
-      .option('max-diffs', { type: 'number', default: 10, describe: 'report at most N differing ranges, then stop (0 = scan everything)' })
+      .option('max-diffs', { type: 'number', default: MAX_DIFFS, describe: 'report at most N differing ranges, then stop (0 = scan everything)' })
       .option('json', { type: 'boolean', describe: 'print the result as JSON' })
       .option('progress', { alias: 'p', type: 'boolean', describe: 'show progress on stderr (default: when stderr is a terminal)' })
       .option('quiet', { alias: 'q', type: 'boolean', describe: 'print nothing; the exit status says it' })
@@ -45,4 +48,10 @@ export const command: CommandModule<object, CompareArgs> = {
       open: openOptions(argv),
     });
   }),
+};
+
+/** `compare A B` with no options, the way scripts and benchmarks run it: no yargs to load. */
+export const plain: Plain = (tokens) => {
+  const args = plainArgs(tokens, ['a', 'b']);
+  return args && (() => command.handler({ ...args, 'max-diffs': MAX_DIFFS } as never) as Promise<void>);
 };
