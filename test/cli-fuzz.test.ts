@@ -11,7 +11,7 @@ import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runCli, isOneLineError } from './helpers/cli.js';
 import { scratch } from './helpers/paths.js';
-import { buildSparse, buildStream, pattern } from './vmdk-images.js';
+import { buildSparse, buildStream, damager, pattern } from './vmdk-images.js';
 
 const COMMANDS = [['info'], ['map', '--json'], ['cat'], ['hash', '-a', 'md5'], ['convert']];
 
@@ -19,16 +19,11 @@ it('damaged VMDKs through the CLI: data, or one line and exit 2/3/4 (25 mutation
   const dir = scratch('cli-fuzz');
   const grains = new Map([0, 1, 2, 5, 9, 31].map((i) => [i, pattern(i, 65536)]));
   const bases = [buildSparse({ name: 'f.vmdk', grains }).file, buildStream({ name: 'f.vmdk', grains, footer: true }).file];
-  let seed = 424242;
-  const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const damage = damager(424242, 3);
   const bad: string[] = [];
   let failures = 0;
   for (let i = 0; i < 25; i++) {
-    const b = Buffer.from(bases[i % bases.length]!);
-    for (let k = 1 + Math.floor(rnd() * 3); k > 0; k--) {
-      const region = rnd() < 0.5 ? 512 : rnd() < 0.5 ? 24 * 512 : b.length;
-      b[Math.floor(rnd() * Math.min(region, b.length))] = Math.floor(rnd() * 256);
-    }
+    const b = damage(bases[i % bases.length]!);
     writeFileSync(path.join(dir, 'f.vmdk'), b);
     for (const cmd of COMMANDS) {
       const out = path.join(dir, 'out.raw');
