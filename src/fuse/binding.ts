@@ -10,7 +10,8 @@ import { promises as fsp, constants as C } from 'node:fs';
 import { VmfskitError } from '../errors.js';
 import { loadNativeFuse, mountNative, type NativeFuse } from './native-binding.js';
 
-const PACKAGES = "install the Debian packages 'fuse libfuse2' (Ubuntu 24.04: 'fuse libfuse2t64')";
+const PACKAGE_NAMES = "'fuse libfuse2' (Ubuntu 24.04: 'fuse libfuse2t64')";
+const PACKAGES = `install the Debian packages ${PACKAGE_NAMES}`;
 
 /** Callback conventions of fuse-native: `cb(0, value)` on success, `cb(-errno)` on failure. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -127,7 +128,7 @@ export async function checkDevFuse(): Promise<void> {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? '/dev/fuse does not exist (load the fuse kernel module, or give the container --device /dev/fuse)' : `/dev/fuse is not usable (${code})`;
-    throw new VmfskitError('FUSE', `${why}; FUSE also needs ${PACKAGES}`, {}, { cause: e });
+    throw new VmfskitError('FUSE', `${why}; FUSE also needs the Debian packages ${PACKAGE_NAMES}`, {}, { cause: e });
   }
 }
 
