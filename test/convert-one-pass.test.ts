@@ -5,51 +5,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import type { BlockDevice, Run } from '../src/device/block-device.js';
-import { available } from '../src/device/block-device.js';
 import { copyDevice } from '../src/convert/copy.js';
 import type { Sink } from '../src/convert/sink.js';
 import { MultiHash } from '../src/hash/multi-hash.js';
 import { pattern } from './hash-pattern.js';
+import { CountingDevice } from './helpers/counting-device.js';
 
 const MiB = 1 << 20;
 
-/** Data in `extents`, zeros elsewhere (said so by the map); counts the bytes read. */
-class CountingDevice implements BlockDevice {
-  bytesRead = 0;
-  readonly name = 'counting';
-  constructor(
-    readonly size: number,
-    private readonly extents: Array<{ offset: number; data: Buffer }>,
-  ) {}
-  async read(buf: Uint8Array, offset: number): Promise<number> {
-    const n = available(this, offset, buf.length);
-    this.bytesRead += n;
-    buf.fill(0, 0, n);
-    for (const e of this.extents) {
-      const from = Math.max(offset, e.offset);
-      const to = Math.min(offset + n, e.offset + e.data.length);
-      if (from < to) buf.set(e.data.subarray(from - e.offset, to - e.offset), from - offset);
-    }
-    return n;
-  }
-  async map(offset: number, length: number): Promise<Run[]> {
-    const end = offset + available(this, offset, length);
-    const runs: Run[] = [];
-    let pos = offset;
-    for (const e of this.extents) {
-      const from = Math.max(pos, e.offset);
-      const to = Math.min(end, e.offset + e.data.length);
-      if (from >= to) continue;
-      if (from > pos) runs.push({ offset: pos, length: from - pos, kind: 'zero' });
-      runs.push({ offset: from, length: to - from, kind: 'data' });
-      pos = to;
-    }
-    if (pos < end) runs.push({ offset: pos, length: end - pos, kind: 'zero' });
-    return runs;
-  }
-  async close(): Promise<void> {}
-}
 
 /** An in-memory sparse output. */
 class MemorySink implements Sink {
