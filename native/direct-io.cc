@@ -12,13 +12,9 @@ static napi_value AlignSkip(napi_env env, napi_callback_info info) {
   napi_value argv[2];
   int64_t align;
   if (!args_n(env, info, 2, argv) || !arg_i64(env, argv[1], &align)) return NULL;
-  napi_typedarray_type type;
   size_t len;
   void* data;
-  if (napi_get_typedarray_info(env, argv[0], &type, &len, &data, NULL, NULL) != napi_ok || type != napi_uint8_array) {
-    napi_throw_type_error(env, NULL, "alignSkip: expected a Uint8Array");
-    return NULL;
-  }
+  if (!arg_bytes(env, argv[0], "alignSkip: expected a Uint8Array", &data, &len)) return NULL;
   if (align <= 0 || (align & (align - 1)) != 0) {
     napi_throw_range_error(env, NULL, "alignSkip: align must be a power of two");
     return NULL;

@@ -59,13 +59,9 @@ static napi_value WriteAll(napi_env env, napi_callback_info info) {
   napi_value argv[2];
   int64_t fd;
   if (!args_n(env, info, 2, argv) || !arg_i64(env, argv[0], &fd)) return NULL;
-  napi_typedarray_type type;
   size_t length;
   void* data;
-  if (napi_get_typedarray_info(env, argv[1], &type, &length, &data, NULL, NULL) != napi_ok || type != napi_uint8_array) {
-    napi_throw_type_error(env, NULL, "expected a Uint8Array");
-    return NULL;
-  }
+  if (!arg_bytes(env, argv[1], "expected a Uint8Array", &data, &length)) return NULL;
   const char* p = (const char*)data;
   size_t done = 0;
   while (done < length) {

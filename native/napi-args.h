@@ -23,6 +23,16 @@ static inline bool arg_i64(napi_env env, napi_value v, int64_t* out) {
   return true;
 }
 
+// A Uint8Array argument (a Buffer is one): its memory and length; `message` is the TypeError otherwise.
+static inline bool arg_bytes(napi_env env, napi_value v, const char* message, void** data, size_t* len) {
+  napi_typedarray_type type;
+  if (napi_get_typedarray_info(env, v, &type, len, data, NULL, NULL) != napi_ok || type != napi_uint8_array) {
+    napi_throw_type_error(env, NULL, message);
+    return false;
+  }
+  return true;
+}
+
 // `n` arguments, each a number, into out[0..n).
 static inline bool args_i64(napi_env env, napi_callback_info info, size_t n, napi_value* argv, int64_t* out) {
   if (!args_n(env, info, n, argv)) return false;

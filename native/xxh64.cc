@@ -6,6 +6,7 @@
 #include <string.h>
 #include <stdio.h>
 
+#include "napi-args.h"
 #include "xxh64.h"
 
 static const uint64_t P1 = 0x9E3779B185EBCA87ULL;
@@ -121,11 +122,7 @@ static napi_value Xxh64Update(napi_env env, napi_callback_info info) {
   if (!s) return NULL;
   void* data;
   size_t len;
-  napi_typedarray_type type;
-  if (napi_get_typedarray_info(env, argv[1], &type, &len, &data, NULL, NULL) != napi_ok || type != napi_uint8_array) {
-    napi_throw_type_error(env, NULL, "xxh64: data must be a Uint8Array");
-    return NULL;
-  }
+  if (!arg_bytes(env, argv[1], "xxh64: data must be a Uint8Array", &data, &len)) return NULL;
   update(s, (const uint8_t*)data, len);
   return NULL;
 }
