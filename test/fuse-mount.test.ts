@@ -17,7 +17,7 @@ import { SHARED_CORPUS, CORPUS, hasSharedCorpus, scratch } from './helpers/paths
 import { gunzipCached } from './helpers/gunzip-cache.js';
 import { sha256, sha256File } from './helpers/hash.js';
 import { runTool, runProcess } from './helpers/proc.js';
-import { mountEntry, unmount } from './helpers/fuse.js';
+import { mountEntry, unmount, waitFor } from './helpers/fuse.js';
 import { requireTools, FUSE, TSK } from './helpers/tools.js';
 import { readSection } from '../corpus/builders/manifest.js';
 import { buildDeltaCorpus, type DeltasSection } from '../corpus/builders/delta-chains.js';
@@ -51,17 +51,6 @@ async function sha256sumAll(files: string[]): Promise<string[]> {
   return r.stdout.trim().split('\n').map((l) => l.split(/\s+/)[0]!);
 }
 
-function waitFor(pred: () => boolean, ms: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const start = Date.now();
-    const tick = () => {
-      if (pred()) return resolve(true);
-      if (Date.now() - start > ms) return resolve(false);
-      setTimeout(tick, 50);
-    };
-    tick();
-  });
-}
 
 function times(file: string): { atimeMs: number; mtimeMs: number; ctimeMs: number; size: number } {
   const s = statSync(file);

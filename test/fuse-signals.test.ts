@@ -10,16 +10,8 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runCli } from './helpers/cli.js';
 import { BIN, scratch } from './helpers/paths.js';
-import { mountEntry, unmount } from './helpers/fuse.js';
+import { mountEntry, unmount, waitFor } from './helpers/fuse.js';
 import { requireTools, FUSE } from './helpers/tools.js';
-
-function waitFor(pred: () => boolean, ms: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const t0 = Date.now();
-    const tick = () => (pred() ? resolve(true) : Date.now() - t0 > ms ? resolve(false) : setTimeout(tick, 50));
-    tick();
-  });
-}
 
 describe.runIf(requireTools(...FUSE))('mount daemon and signals', () => {
   const dir = scratch('fuse-signals');

@@ -13,3 +13,16 @@ export function mountEntry(mnt: string): string | undefined {
 export async function unmount(mnt: string): Promise<void> {
   if (mountEntry(mnt)) await runTool('fusermount', ['-uz', mnt]);
 }
+
+/** Poll `pred` every 50 ms until it holds or `ms` have passed. */
+export function waitFor(pred: () => boolean, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const start = Date.now();
+    const tick = () => {
+      if (pred()) return resolve(true);
+      if (Date.now() - start > ms) return resolve(false);
+      setTimeout(tick, 50);
+    };
+    tick();
+  });
+}
