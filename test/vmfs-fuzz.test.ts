@@ -11,7 +11,7 @@ import { available } from '../src/device/block-device.js';
 import { FileDevice } from '../src/device/file-device.js';
 import { isVmfskitError } from '../src/errors.js';
 import { openVmfs, type VmfsVolume } from '../src/vmfs/index.js';
-import { walkTree } from '../src/vmfs/walk.js';
+import { walkTree } from '../src/walk/walk.js';
 import { gunzipCached } from './helpers/gunzip-cache.js';
 import { hasSharedCorpus, SHARED_CORPUS } from './helpers/paths.js';
 

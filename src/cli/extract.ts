@@ -22,7 +22,7 @@ export const command: CommandModule<object, Args> = {
       .option('progress', { alias: 'p', type: 'boolean', describe: 'show progress on stderr while each file is copied (default: when stderr is a terminal)' }) as never,
   handler: action(async (argv: Args) => {
     const { parseAddress, openVolume } = await import('../open.js');
-    const { Extractor } = await import('../vmfs/extract.js');
+    const { Extractor } = await import('../extract/extractor.js');
     const { writeJson, writeOut } = await import('./output.js');
     const a = parseAddress(argv.addr);
     const vol = await openVolume(a.host, openOptions(argv));

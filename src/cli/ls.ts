@@ -27,7 +27,7 @@ export const command: CommandModule<object, Args> = {
     return o as never;
   },
   handler: action(async (argv: Args) => {
-    const { listCommand } = await import('../vmfs/ls-command.js');
+    const { listCommand } = await import('../listing/list.js');
     return listCommand(argv.addr, openOptions(argv), { long: !!argv.long, recursive: !!argv.recursive, all: !!argv.all, json: !!argv.json });
   }),
 };

@@ -16,7 +16,7 @@ export const command: CommandModule<object, Args> = {
       .option('json', { type: 'boolean', describe: 'one JSON document on stdout' }) as never,
   handler: action(async (argv: Args) => {
     const { parseAddress, openVolume } = await import('../open.js');
-    const { statJson, statText } = await import('../vmfs/listing.js');
+    const { statJson, statText } = await import('../listing/format.js');
     const { writeJson, writeOut } = await import('./output.js');
     const a = parseAddress(argv.addr);
     if (a.inner === undefined) throw usage(`stat needs a path inside a VMFS volume: ${argv.addr}::/path`);

@@ -1,9 +1,9 @@
-/** `vmfskit ls`: list directories of a VMFS volume, in text or JSON. */
+/** `vmfskit ls`: list directories of a VMFS volume, in text or JSON (walks with src/walk/). */
 import { writeJson, writeOut } from '../cli/output.js';
 import { openVolume, parseAddress, type OpenOptions } from '../open.js';
-import type { VmfsStat } from './index.js';
-import { longLine, statJson } from './listing.js';
-import { walkTree } from './walk.js';
+import type { VmfsStat } from '../vmfs/index.js';
+import { longLine, statJson } from './format.js';
+import { walkTree } from '../walk/walk.js';
 
 export interface LsOptions {
   long: boolean;

@@ -1,5 +1,5 @@
 /** How `ls`, `stat` and `info` show VMFS things: mode strings, long lines, JSON. */
-import type { VmfsStat } from './index.js';
+import type { VmfsStat } from '../vmfs/index.js';
 
 const TYPE_CHAR: Record<number, string> = { 0o040000: 'd', 0o120000: 'l', 0o100000: '-' };
 

@@ -11,8 +11,8 @@ import type { BlockDevice } from '../device/block-device.js';
 import { readSequential } from '../device/sequential.js';
 import { Progress } from '../convert/progress.js';
 import { VmfskitError } from '../errors.js';
-import type { VmfsStat, VmfsVolume } from './index.js';
-import { walkTree } from './walk.js';
+import type { VmfsStat, VmfsVolume } from '../vmfs/index.js';
+import { walkTree } from '../walk/walk.js';
 
 export interface ExtractOptions {
   force: boolean;

@@ -1,7 +1,7 @@
 /** Depth-first walk of a VMFS directory tree, guarded against directory loops. */
 import { VmfskitError } from '../errors.js';
-import { hex } from './address.js';
-import type { VmfsStat, VmfsVolume } from './index.js';
+import { hex } from '../vmfs/address.js';
+import type { VmfsStat, VmfsVolume } from '../vmfs/index.js';
 
 const MAX_DEPTH = 256;
 
