@@ -2,6 +2,7 @@
  * An open VMFS-3/5 volume: bootstrap of the system files, file descriptors,
  * path resolution, directories (vmfs-format.md §5, §8, §10, §11).
  */
+import { findEntry } from './entry-index.js';
 import path from 'node:path';
 import type { BlockDevice } from '../device/block-device.js';
 import { Lru } from '../device/lru.js';
@@ -321,7 +322,7 @@ export class Vmfs implements VmfsVolume, FileContext {
         if (up) cur = stack.length ? stack[stack.length - 1]!.fd : await this.fd(ROOT_FD, this.at(0, 'root directory'));
         continue;
       }
-      const e = (await this.entries(cur, here)).find((x) => x.name === name);
+      const e = findEntry(await this.entries(cur, here), name);
       if (!e) throw new VmfskitError('NOT_FOUND', `no such file or directory`, { file: this.address + joinPath(here, name) });
       const where = this.at(e.volumeOffset, `directory ${here} entry '${name}'`);
       const fd = await this.fd(e.fdAddress, where);
