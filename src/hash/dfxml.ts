@@ -32,12 +32,13 @@ export function isoSeconds(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-function digestElements(digests: Record<string, string>, indent: string): string[] {
+export function digestElements(digests: Record<string, string>, indent: string): string[] {
   return Object.entries(digests).map(([alg, hex]) => `${indent}<hashdigest type='${xmlEscape(alg)}'>${hex}</hashdigest>`);
 }
 
-export function renderDfxml(doc: DfxmlDocument): string {
-  const out: string[] = [
+/** The document up to the first fileobject: creator (program, version, command line, start time) and sources. */
+export function dfxmlHeader(doc: Omit<DfxmlDocument, 'objects'>): string {
+  return [
     "<?xml version='1.0' encoding='UTF-8'?>",
     "<dfxml xmlns='http://www.forensicswiki.org/wiki/Category:Digital_Forensics_XML'",
     "  xmlns:dc='http://purl.org/dc/elements/1.1/' version='1.0'>",
@@ -53,7 +54,14 @@ export function renderDfxml(doc: DfxmlDocument): string {
     '  <source>',
     ...doc.sources.map((s) => `    <image_filename>${xmlEscape(s)}</image_filename>`),
     '  </source>',
-  ];
+    '',
+  ].join('\n');
+}
+
+export const DFXML_END = '</dfxml>\n';
+
+export function renderDfxml(doc: DfxmlDocument): string {
+  const out: string[] = [dfxmlHeader(doc).slice(0, -1)];
   for (const o of doc.objects) {
     out.push('  <fileobject>', `    <filename>${xmlEscape(o.filename)}</filename>`, `    <filesize>${o.filesize}</filesize>`);
     if (o.windows) {
@@ -65,7 +73,7 @@ export function renderDfxml(doc: DfxmlDocument): string {
     }
     out.push(...digestElements(o.digests, '    '), '  </fileobject>');
   }
-  out.push('</dfxml>', '');
+  out.push(DFXML_END);
   return out.join('\n');
 }
 

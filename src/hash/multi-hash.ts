@@ -146,12 +146,12 @@ const SLOT_SIZE = 16 << 20;
 const SLOTS = 3;
 const ZERO_PIECE = 256 << 20;
 
-/** The compiled worker; under vitest (sources run as .ts) the build in dist/ is used. */
-function workerUrl(): URL {
+/** A compiled worker of this folder; under vitest (sources run as .ts) the build in dist/ is used. */
+export function workerUrl(file = 'hash-worker.js'): URL {
   const here = fileURLToPath(import.meta.url);
-  if (here.endsWith('.js')) return new URL('./hash-worker.js', import.meta.url);
+  if (here.endsWith('.js')) return new URL(`./${file}`, import.meta.url);
   const root = path.resolve(path.dirname(here), '..', '..');
-  const built = path.join(root, 'dist', 'src', 'hash', 'hash-worker.js');
+  const built = path.join(root, 'dist', 'src', 'hash', file);
   if (!existsSync(built)) throw new Error(`hash worker not built: ${built} (run npm run build)`);
   return new URL(`file://${built}`);
 }

@@ -64,3 +64,37 @@ export function parseSumLine(text: string, line: number, fallback?: Algorithm): 
   if (!alg) return undefined;
   return { name: name(gnu[2]), algorithm: alg, hex: hex.toLowerCase(), line };
 }
+
+const BACKSLASH = 0x5c;
+const LF = 0x0a;
+const CR = 0x0d;
+
+/**
+ * A name as bytes (it need not be UTF-8: md5sum writes such bytes as they are), escaped as
+ * md5sum escapes it; `escaped` says whether the line must start with a backslash.
+ */
+export function escapeNameBytes(name: Buffer): { bytes: Buffer; escaped: boolean } {
+  if (!name.includes(BACKSLASH) && !name.includes(LF) && !name.includes(CR)) return { bytes: name, escaped: false };
+  const out: number[] = [];
+  for (const b of name) {
+    if (b === BACKSLASH) out.push(BACKSLASH, BACKSLASH);
+    else if (b === LF) out.push(BACKSLASH, 0x6e);
+    else if (b === CR) out.push(BACKSLASH, 0x72);
+    else out.push(b);
+  }
+  return { bytes: Buffer.from(out), escaped: true };
+}
+
+/** `HEX  NAME\n` (GNU) as bytes. */
+export function gnuLineBytes(hex: string, name: Buffer): Buffer {
+  const e = escapeNameBytes(name);
+  return Buffer.concat([Buffer.from(`${e.escaped ? '\\' : ''}${hex}  `), e.bytes, NL]);
+}
+
+/** `TAG (NAME) = HEX\n` (BSD) as bytes. */
+export function bsdLineBytes(alg: Algorithm, hex: string, name: Buffer): Buffer {
+  const e = escapeNameBytes(name);
+  return Buffer.concat([Buffer.from(`${e.escaped ? '\\' : ''}${INFO[alg].tag} (`), e.bytes, Buffer.from(`) = ${hex}\n`)]);
+}
+
+const NL = Buffer.from('\n');
