@@ -29,6 +29,7 @@ export const command: CommandModule<object, VerifyArgs> = {
       .option('container', { type: 'boolean', describe: "check files' own bytes only (a VMDK's header, grain tables, descriptor text), never a virtual disk" })
       .option('virtual', { type: 'boolean', conflicts: 'container', describe: "check a VMDK's virtual disk content only (as 'vmfskit hash' hashes it), never its file bytes" })
       .option('algorithm', { alias: 'a', type: 'string', describe: 'algorithm of bare digests when the length is ambiguous' })
+      .option('prefix', { type: 'string', describe: "names under this folder are paths in ROOT ('hash -r --prefix' wrote them there)" })
       .option('quiet', { alias: 'q', type: 'boolean', describe: 'do not print OK lines' })
       .option('strict', { type: 'boolean', describe: 'fail on improperly formatted lines' })
       .option('json', { type: 'boolean', describe: 'print the result as JSON' })
@@ -49,6 +50,7 @@ export const command: CommandModule<object, VerifyArgs> = {
       strict: argv.strict,
       json: argv.json,
       progress: argv.progress ?? process.stderr.isTTY === true,
+      prefix: argv.prefix,
       open: openOptions(argv),
     });
   }),

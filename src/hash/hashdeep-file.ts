@@ -34,11 +34,18 @@ export function parseHashdeep(text: string, file: string): HashdeepEntry[] {
   }
   const algs = cols.slice(1, -1).map((c) => normalizeAlgorithm(c));
   const out: HashdeepEntry[] = [];
+  let lastEntryLine = -1;
   let offset = lines[0]!.length + 1 + header!.length + 1;
   for (let i = 2; i < lines.length; offset += lines[i]!.length + 1, i++) {
     const l = lines[i]!.replace(/\r$/, '');
     if (l === '' || l.startsWith('#')) continue;
     const fields = l.split(',');
+    const prev = out[out.length - 1];
+    // hashdeep writes a name's newline as it is: a line that is not an entry continues the name before it.
+    if (prev && prev.line === lastEntryLine && (fields.length < cols.length || !/^\d+$/.test(fields[0]!))) {
+      prev.name += '\n' + lines[i]!;
+      continue;
+    }
     if (fields.length < cols.length) {
       throw new VmfskitError('CORRUPT', `expected ${cols.length} comma-separated fields`, { file, structure: `line ${i + 1}`, offset });
     }
@@ -51,6 +58,7 @@ export function parseHashdeep(text: string, file: string): HashdeepEntry[] {
       if (a) hashes[a] = fields[k + 1]!.toLowerCase();
     });
     out.push({ name: fields.slice(cols.length - 1).join(','), size, hashes, line: i + 1 });
+    lastEntryLine = i + 1;
   }
   return out;
 }

@@ -30,6 +30,8 @@ export interface VerifyRequest {
   json?: boolean;
   /** A progress line on stderr while each entry is hashed. */
   progress?: boolean;
+  /** Names under this folder (hash -r --prefix) are paths in the root. */
+  prefix?: string;
   open: OpenOptions;
 }
 
@@ -68,6 +70,16 @@ interface FileResult {
 interface CheckContext {
   req: VerifyRequest;
   interrupt: () => void;
+  /** A manifest name as a name under the root (--prefix taken off). */
+  unprefix: (name: string) => string;
+}
+
+/** `hash -r --prefix /mnt/evidence` wrote /mnt/evidence/VM/x: with the same --prefix that is /VM/x in a volume, VM/x in a folder. */
+function unprefixer(prefix: string | undefined, inVolume: boolean): (name: string) => string {
+  if (prefix === undefined) return (n) => n;
+  const p = prefix.length > 1 ? prefix.replace(/\/+$/, '') : prefix;
+  const head = p === '/' ? '/' : p + '/';
+  return (n) => (n.startsWith(head) ? (inVolume ? '/' : '') + n.slice(head.length) : n === p ? (inVolume ? '/' : '.') : n);
 }
 
 /** The name (or a folder on its way) does not exist — not an extent or parent of the VMDK it names. */
@@ -112,7 +124,7 @@ async function attempt(entry: ManifestEntry, address: string, want: Mode, ctx: C
  * descriptor), then, for a VMDK whose bytes did not match, its virtual disk.
  */
 async function check(entry: ManifestEntry, root: VerifyRoot, mode: Mode, ctx: CheckContext): Promise<FileResult> {
-  const where = root.locate(entry.name);
+  const where = root.locate(ctx.unprefix(entry.name));
   if ('elsewhere' in where) return { name: entry.name, status: 'MISSING', expected: entry.expected, problem: where.elsewhere };
   const base = { name: entry.name, address: where.address, expected: entry.expected };
   const order: Mode[] = mode === 'either' ? ['file-bytes', 'either'] : [mode];
@@ -164,16 +176,17 @@ export async function runVerify(req: VerifyRequest): Promise<number> {
   for (const c of manifest.conflicts) process.stderr.write(`vmfskit: ${req.manifest}: WARNING: two different digests for ${c}\n`);
 
   const root = req.root ? await openRoot(req.root, req.open, [req.manifest]) : hostRoot(path.dirname(req.manifest), [req.manifest]);
+  const unprefix = unprefixer(req.prefix, root.inVolume);
   const interrupt = watchSignals(() => {});
   const results: FileResult[] = [];
   try {
     for (const entry of manifest.entries) {
-      const r = await check(entry, root, mode, { req, interrupt: () => interrupt.check() });
+      const r = await check(entry, root, mode, { req, interrupt: () => interrupt.check(), unprefix });
       results.push(r);
       if (!req.json && !(req.quiet && r.status === 'OK')) await writeOut(formatLine(r));
     }
     if (req.audit) {
-      const known = new Set(manifest.entries.map((e) => root.key(e.name)));
+      const known = new Set(manifest.entries.map((e) => root.key(unprefix(e.name))));
       for (const f of await root.list()) {
         if (known.has(f.key)) continue;
         const r: FileResult = { name: f.display, status: 'NEW' };

@@ -327,6 +327,8 @@ export async function runTreeHash(req: TreeHashRequest): Promise<number> {
   const pending: Rec[] = [];
   /** Digests of files with several links, by node, for their later names. */
   const linked = new Map<string, Digests>();
+  /** The name each of those was hashed under. */
+  const firstNames = new Map<string, Buffer>();
   if (req.format === 'hashdeep') out.add(Buffer.from(hashdeepHeader(algs, req.commandLine)));
   await dfxml?.add(dfxmlHeader({ program: 'vmfskit', version: VERSION, commandLine: req.commandLine, startTime, sources: [...new Set([...inputs, ...(req.open.extents ?? [])])] }));
   let worst = 0;
@@ -392,7 +394,7 @@ export async function runTreeHash(req: TreeHashRequest): Promise<number> {
     if (st.type !== 'file' && st.type !== 'system') return push({ name, st, what: 'skip', message: 'not a regular file, not hashed', settled: true });
     if (linkOf !== undefined) {
       // The first name is earlier in the output: its digests are known when this one is written.
-      const r: Rec = { name, st, what: 'link', size: st.size, linkOf: root.display(Buffer.alloc(0), { ...st, path: linkOf }), settled: false };
+      const r: Rec = { name, st, what: 'link', size: st.size, linkOf: firstNames.get(keyOf(st)) ?? Buffer.from(linkOf), settled: false };
       const first = pending.find((p) => p.st && p.what === 'file' && keyOf(p.st) === keyOf(st));
       r.ready = (first?.ready ?? Promise.resolve()).then(() => {
         r.digests = linked.get(keyOf(st)) ?? first?.digests;
@@ -402,6 +404,7 @@ export async function runTreeHash(req: TreeHashRequest): Promise<number> {
       return push(r);
     }
     const r: Rec = { name, st, what: 'file', settled: false };
+    if (st.nlink > 1) firstNames.set(keyOf(st), name);
     const failed = (e: unknown): void => {
       if (!isVmfskitError(e) || e.code === 'INTERRUPTED') throw e;
       Object.assign(r, { what: 'error', message: e.message, code: e.exitCode, digests: undefined });

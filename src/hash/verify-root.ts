@@ -15,6 +15,8 @@ import type { Vmfs } from '../vmfs/volume.js';
 export type Located = { address: string } | { elsewhere: string };
 
 export interface VerifyRoot {
+  /** Names are paths in a VMFS volume (not on the host). */
+  readonly inVolume: boolean;
   locate(name: string): Located;
   /** A canonical key for a name, so `./a`, `a` and `/root/a` match. */
   key(name: string): string;
@@ -31,6 +33,7 @@ export function hostRoot(dir: string, exclude: string[] = []): VerifyRoot {
   const abs = path.resolve(dir);
   const skip = new Set(exclude.map((e) => path.resolve(e)));
   return {
+    inVolume: false,
     locate: (name) => ({ address: path.resolve(abs, name) }),
     key: (name) => path.resolve(abs, name),
     list: async () => {
@@ -81,6 +84,7 @@ export function volumeRoot(host: string, dir: string, volume: VmfsVolume): Verif
     return p === null ? name : path.posix.resolve('/', p);
   };
   return {
+    inVolume: true,
     locate: (name) => {
       const p = inVolume(name);
       if (p === null) {
