@@ -12,7 +12,7 @@ import { readSequential } from '../device/sequential.js';
 import { Progress } from '../convert/progress.js';
 import { VmfskitError } from '../errors.js';
 import type { VmfsStat, VmfsVolume } from '../vmfs/index.js';
-import { walkTree } from '../walk/walk.js';
+import { badName, walkTree } from '../walk/walk.js';
 
 export interface ExtractOptions {
   force: boolean;
@@ -33,9 +33,8 @@ export interface ExtractResult {
 
 /** A name from a directory entry that is safe to create inside DESTDIR. */
 function safeName(name: string, where: string): string {
-  if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0')) {
-    throw new VmfskitError('CORRUPT', `directory entry name ${JSON.stringify(name)} cannot be a file name`, { file: where });
-  }
+  const bad = badName(name);
+  if (bad) throw new VmfskitError('CORRUPT', bad, { file: where });
   return name;
 }
 

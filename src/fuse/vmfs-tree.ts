@@ -5,6 +5,7 @@
  * is immutable evidence, so nothing ever goes stale.
  */
 import { Lru } from '../device/lru.js';
+import { badName } from '../walk/walk.js';
 import { isVmfskitError } from '../errors.js';
 import type { VmfsStat, VmfsVolume } from '../vmfs/index.js';
 import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, type NodeAttr, type Tree, type TreeNode, type VolumeUsage } from './tree.js';
@@ -78,7 +79,8 @@ export class VmfsTree implements Tree {
       const entries = await this.volume.readdir(path);
       const names: string[] = [];
       for (const st of entries) {
-        if (st.name === '.' || st.name === '..' || st.name === '' || st.name.includes('/')) continue;
+        // Damaged names are left out, as every walker of src/walk/ treats them.
+        if (badName(st.name)) continue;
         names.push(st.name);
         // Symlinks need their target: leave those to lookup().
         if (st.type !== 'symlink' || st.symlinkTarget !== undefined) this.stats.set(childPath(path, st.name), this.node(st));

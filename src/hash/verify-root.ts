@@ -10,6 +10,8 @@ import { formatAddress, openVolume, parseAddress, type OpenOptions } from '../op
 import { VmfskitError, fromOsError } from '../errors.js';
 import type { VmfsVolume } from '../vmfs/index.js';
 import type { Vmfs } from '../vmfs/volume.js';
+import { hostSource, hostStat } from '../walk/host.js';
+import { volumeSource, walkSorted } from '../walk/walk.js';
 
 /** Where a manifest name leads: an address to open, or why the name cannot be under this root. */
 export type Located = { address: string } | { elsewhere: string };
@@ -25,8 +27,6 @@ export interface VerifyRoot {
   close(): Promise<void>;
 }
 
-/** Directory walks stop here: a volume or tree deeper than this is looping or hostile. */
-const MAX_DEPTH = 64;
 const MAX_FILES = 1_000_000;
 
 export function hostRoot(dir: string, exclude: string[] = []): VerifyRoot {
@@ -38,24 +38,13 @@ export function hostRoot(dir: string, exclude: string[] = []): VerifyRoot {
     key: (name) => path.resolve(abs, name),
     list: async () => {
       const out: { key: string; display: string }[] = [];
-      const walk = async (d: string, depth: number): Promise<void> => {
-        if (depth > MAX_DEPTH) throw new VmfskitError('UNSUPPORTED', `directory tree deeper than ${MAX_DEPTH} levels`, { file: d });
-        let entries;
-        try {
-          entries = await fsp.readdir(d, { withFileTypes: true });
-        } catch (e) {
-          throw fromOsError(e, d, 'cannot list');
-        }
-        for (const e of entries.sort((x, y) => (x.name < y.name ? -1 : 1))) {
-          const p = path.join(d, e.name);
-          if (e.isDirectory()) await walk(p, depth + 1);
-          else if (e.isFile() && !skip.has(p)) {
-            if (out.length >= MAX_FILES) throw new VmfskitError('UNSUPPORTED', `more than ${MAX_FILES} files`, { file: abs });
-            out.push({ key: p, display: path.relative(abs, p) });
-          }
-        }
-      };
-      await walk(abs, 0);
+      for await (const item of walkSorted(hostSource(), await hostStat(Buffer.from(abs)))) {
+        if (item.kind === 'problem') throw new VmfskitError('CORRUPT', item.message, { file: item.path });
+        const p = item.st.path;
+        if (item.st.type !== 'file' || skip.has(p)) continue;
+        if (out.length >= MAX_FILES) throw new VmfskitError('UNSUPPORTED', `more than ${MAX_FILES} files`, { file: abs });
+        out.push({ key: p, display: path.relative(abs, p) });
+      }
       return out;
     },
     close: async () => {},
@@ -97,18 +86,12 @@ export function volumeRoot(host: string, dir: string, volume: VmfsVolume): Verif
     key,
     list: async () => {
       const out: { key: string; display: string }[] = [];
-      const walk = async (d: string, depth: number): Promise<void> => {
-        if (depth > MAX_DEPTH) throw new VmfskitError('CORRUPT', `directory tree deeper than ${MAX_DEPTH} levels (a loop?)`, { file: formatAddress(host, d) });
-        for (const e of await volume.readdir(d)) {
-          const p = path.posix.join(d, e.name);
-          if (e.type === 'dir') await walk(p, depth + 1);
-          else if (e.type === 'file') {
-            if (out.length >= MAX_FILES) throw new VmfskitError('UNSUPPORTED', `more than ${MAX_FILES} files`, { file: host });
-            out.push({ key: p, display: path.posix.relative(dir, p) });
-          }
-        }
-      };
-      await walk(dir, 0);
+      for await (const item of walkSorted(volumeSource(volume), await volume.stat(dir))) {
+        if (item.kind === 'problem') throw new VmfskitError('CORRUPT', item.message, { file: formatAddress(host, item.path) });
+        if (item.st.type !== 'file') continue;
+        if (out.length >= MAX_FILES) throw new VmfskitError('UNSUPPORTED', `more than ${MAX_FILES} files`, { file: host });
+        out.push({ key: item.st.path, display: path.posix.relative(dir, item.st.path) });
+      }
       return out;
     },
     close: () => volume.close(),
