@@ -63,6 +63,11 @@ export function formatText(h: Hashed, algs: Algorithm[], tag: boolean): string {
   return lines.join('\n') + '\n';
 }
 
+/** The head of every hash --json document: who made it, how, when. */
+export function provenance(commandLine: string, start: Date, end: Date): Record<string, string> {
+  return { program: 'vmfskit', version: VERSION, 'command-line': commandLine, 'start-time': start.toISOString(), 'end-time': end.toISOString() };
+}
+
 export async function runHash(req: HashRequest): Promise<number> {
   const algs = parseAlgorithms(req.algorithms);
   if (req.window !== undefined && (req.window <= 0 || req.window % 512 !== 0)) {
@@ -133,11 +138,7 @@ export async function runHash(req: HashRequest): Promise<number> {
   }
   if (req.json) {
     await writeJson({
-      program: 'vmfskit',
-      version: VERSION,
-      'command-line': req.commandLine,
-      'start-time': startTime.toISOString(),
-      'end-time': endTime.toISOString(),
+      ...provenance(req.commandLine, startTime, endTime),
       images: results.map((r) => ({
         filename: r.address,
         kind: r.kind,

@@ -31,6 +31,7 @@ import { DFXML_END, dfxmlHeader, digestElements, isoSeconds, xmlEscape } from '.
 import { hashDevice } from './hash-device.js';
 import type { Digests } from './lane.js';
 import { parseAlgorithms } from './multi-hash.js';
+import { provenance } from './run-hash.js';
 import { checkReportTarget } from './report-file.js';
 import { bsdLineBytes, escapeNameBytes, gnuLineBytes } from './sum-lines.js';
 import { SLOT_SIZE, SmallFileHasher } from './tree-batch.js';
@@ -490,11 +491,7 @@ export async function runTreeHash(req: TreeHashRequest): Promise<number> {
   }
   if (req.format === 'json') {
     await writeJson({
-      program: 'vmfskit',
-      version: VERSION,
-      'command-line': req.commandLine,
-      'start-time': startTime.toISOString(),
-      'end-time': endTime.toISOString(),
+      ...provenance(req.commandLine, startTime, endTime),
       complete: worst === 0,
       files: json,
     });
