@@ -213,6 +213,8 @@ describe.runIf(hasSharedCorpus())('VMFS-6 sample (esxi-vmfs6-small)', () => {
           for (const [start, length] of c.zeroRanges as Array<[number, number]>) {
             for (let pos = start; pos < start + length; pos += 4096) expect([c.name, pos, zeroAt(pos)]).toEqual([c.name, pos, true]);
           }
+          const info = JSON.parse((await runCli(['info', '--json', img])).stdout.toString());
+          expect(info.variant).toBe(c.dissect.local ? 'VMFS-L' : 'VMFS');
           // Where debugvmfs6 differs, the record says why (vmfs6-tools' known faults).
           if (c.debugvmfs6.sha256 !== c.dissect.sha256) expect(c.why).toMatch(/debugvmfs6/);
         } finally {

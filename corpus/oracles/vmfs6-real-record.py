@@ -75,7 +75,7 @@ def dissect_case(img, c):
         if c.get('bad') and c['cmd'][0] == 'ls':
             return {'listing': [n for n in fs.get(c['cmd'][-1]).listdir()]}
         n, h = read_all(fs.get(c['path'] if 'path' in c else c['cmd'][-1]))
-        return {'size': n, 'sha256': h}
+        return {'size': n, 'sha256': h, 'local': fs.is_local}
     except Exception as e:
         return {'error': f'{type(e).__name__}: {e}'[:300]}
 
