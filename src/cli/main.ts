@@ -23,7 +23,7 @@ export async function main(argv: string[]): Promise<void> {
   const commands = named ? [named.command] : await Promise.all(Object.values(commandFiles).map(async (load) => (await load()).command));
   let y = yargs(argv)
     .scriptName('vmfskit')
-    .usage('$0 <command> [options]\n\nRead VMware evidence on Linux: VMFS-5 LUN images, VMDK chains, snapshots.')
+    .usage('$0 <command> [options]\n\nRead VMware evidence on Linux: VMFS-3/5/6 and VMFS-L LUN images, VMDK chains, snapshots.')
     .version(VERSION)
     .strict()
     .demandCommand(1, 'name a command (see --help)')

@@ -1,5 +1,7 @@
 /** VMFS-3/5 directories: a flat array of 140-byte entries (vmfs-format.md §10.1). */
+import type { BlockDevice } from '../device/block-device.js';
 import { VmfskitError, type ErrorWhere } from '../errors.js';
+import type { DirectoryContext } from './versions/format.js';
 
 const DIR_ENTRY = {
   type: [0x00, 'u32'],
@@ -10,7 +12,7 @@ const DIR_ENTRY = {
 
 export const DIR_ENTRY_SIZE = 140;
 const NAME_BYTES = DIR_ENTRY_SIZE - DIR_ENTRY.name[0];
-/** 64 MiB of entries = 479 000 names; ESXi's own limit is far lower. */
+/** 64 MiB of entries = 479 000 names ([3][5]), 230 000 ([6]); ESXi's own limit is far lower. */
 export const MAX_DIR_BYTES = 64 << 20;
 
 export interface DirEntry {
@@ -53,4 +55,12 @@ export function parseDirectory(buf: Buffer): DirEntry[] {
     });
   }
   return out;
+}
+
+/** §10.1: read the whole directory file and keep its used slots. */
+export async function readFlatDirectory(file: BlockDevice, ctx: DirectoryContext): Promise<DirEntry[]> {
+  checkDirSize(file.size, ctx.lengthWhere());
+  const buf = Buffer.alloc(file.size);
+  await file.read(buf, 0);
+  return parseDirectory(buf);
 }

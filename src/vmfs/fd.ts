@@ -1,14 +1,12 @@
-/** File descriptors (inodes) of VMFS-3/5: 2048 bytes in `.fdc.sf` (vmfs-format.md §8). */
+/**
+ * File descriptors (inodes) in `.fdc.sf` (vmfs-format.md §8): 2048 bytes on
+ * VMFS-3/5, two metadata blocks on VMFS-6; where the parts are is the
+ * version's FdGeometry (versions/).
+ */
 import type { Struct } from '../partition/binary-struct.js';
+import type { FdGeometry } from './versions/format.js';
 
-export const FD_SIZE = 2048;
-const META = 512;
-/** Resident data and the 256-entry address array share bytes 1024–2047 (§8.1). */
-export const FD_DATA = 1024;
-export const FD_ARRAY_ENTRIES = 256;
-export const RESIDENT_MAX = 1024;
-
-/** FD metadata, at FD byte 512 (§8.2). */
+/** FD metadata, at the geometry's `meta` byte (§8.2); the same fields on every version. */
 const FD_META = {
   address: [0x00, 'u32'],
   generation: [0x04, 'u32'],
@@ -31,6 +29,10 @@ const FD_META = {
   cowHigh: [0x58, 'u32'],
   pointerBlocks: [0x5c, 'u32'],
   blockShift: [0x89, 'u8'],
+  /** [6]: FD of the containing directory (0 on [3][5]). */
+  parentFd: [0x70, 'u32'],
+  /** [6]: number of large file blocks. */
+  lfbCount: [0x8c, 'u32'],
 } as const;
 
 /** Lock block magic of a file descriptor (§8.1), for `stat` only: dissect does not check it either. */
@@ -52,11 +54,12 @@ export const ZLA_NAMES: Record<number, string> = {
 export type FdMeta = Struct<typeof FD_META>;
 
 export interface Fd extends FdMeta {
-  /** Volume offset of the 2048-byte FD. */
+  /** Volume offset of the FD. */
   volumeOffset: number;
   lockMagicOk: boolean;
-  /** Bytes 1024–2047: resident data or the address array. */
+  /** From the resident data start to the FD's end: resident data, the address array (at `geometry.array`), an RDM's id. */
   data: Buffer;
+  readonly geometry: FdGeometry;
   tbz: number;
   cow: number;
 }
@@ -67,8 +70,8 @@ export interface Fd extends FdMeta {
  * FD copies it, so that it does not keep a whole 1 MiB .fdc.sf window alive.
  * `base` spares a listing one Buffer view per entry (~2 us each, cold).
  */
-export function parseFd(buf: Buffer, volumeOffset: number, copy = true, base = 0): Fd {
-  return new DecodedFd(buf, base, volumeOffset, copy);
+export function parseFd(geometry: FdGeometry, buf: Buffer, volumeOffset: number, copy = true, base = 0): Fd {
+  return new DecodedFd(geometry, buf, base, volumeOffset, copy);
 }
 
 /**
@@ -99,6 +102,8 @@ class DecodedFd implements Fd {
   readonly cowHigh: number;
   readonly pointerBlocks: number;
   readonly blockShift: number;
+  readonly parentFd: number;
+  readonly lfbCount: number;
   readonly volumeOffset: number;
   readonly lockMagicOk: boolean;
   readonly tbz: number;
@@ -107,9 +112,15 @@ class DecodedFd implements Fd {
   readonly #base: number;
   #data: Buffer | undefined;
 
-  constructor(buf: Buffer, base: number, volumeOffset: number, copy: boolean) {
+  constructor(
+    readonly geometry: FdGeometry,
+    buf: Buffer,
+    base: number,
+    volumeOffset: number,
+    copy: boolean,
+  ) {
     const v = viewOf(buf);
-    const m = base + META;
+    const m = base + geometry.meta;
     this.address = v.getUint32(m + FD_META.address[0], true);
     this.generation = v.getUint32(m + FD_META.generation[0], true);
     this.links = v.getUint32(m + FD_META.links[0], true);
@@ -131,23 +142,25 @@ class DecodedFd implements Fd {
     this.cowHigh = v.getUint32(m + FD_META.cowHigh[0], true);
     this.pointerBlocks = v.getUint32(m + FD_META.pointerBlocks[0], true);
     this.blockShift = v.getUint8(m + FD_META.blockShift[0]);
+    this.parentFd = v.getUint32(m + FD_META.parentFd[0], true);
+    this.lfbCount = v.getUint32(m + FD_META.lfbCount[0], true);
     this.volumeOffset = volumeOffset;
     this.lockMagicOk = v.getUint32(base, true) === FD_LOCK_MAGIC;
     this.tbz = this.tbzHigh * 2 ** 32 + this.tbzLow;
     this.cow = this.cowHigh * 2 ** 32 + this.cowLow;
     this.#base = base;
     if (copy) {
-      this.#data = Buffer.from(buf.subarray(base + FD_DATA, base + FD_SIZE));
+      this.#data = Buffer.from(buf.subarray(base + geometry.data, base + geometry.size));
       this.#buf = null;
     } else {
       this.#buf = buf;
     }
   }
 
-  /** Bytes 1024–2047: resident data or the address array. */
+  /** From the resident data start to the end: resident data or the address array. */
   get data(): Buffer {
     if (this.#data === undefined) {
-      this.#data = this.#buf!.subarray(this.#base + FD_DATA, this.#base + FD_SIZE);
+      this.#data = this.#buf!.subarray(this.#base + this.geometry.data, this.#base + this.geometry.size);
       this.#buf = null;
     }
     return this.#data;
@@ -168,6 +181,10 @@ function viewOf(buf: Buffer): DataView {
   return v;
 }
 
-export function arrayEntry(fd: Fd, i: number): number {
-  return fd.data.readUInt32LE(i * 4);
+/** Low and high u32 of address-array entry i (`words` 1: 32-bit addresses, hi 0; 2: 64-bit). */
+export function arrayEntryLo(fd: Fd, i: number, words: 1 | 2): number {
+  return fd.data.readUInt32LE(fd.geometry.array + i * 4 * words);
+}
+export function arrayEntryHi(fd: Fd, i: number, words: 1 | 2): number {
+  return words === 1 ? 0 : fd.data.readUInt32LE(fd.geometry.array + i * 8 + 4);
 }

@@ -1,36 +1,40 @@
 /**
- * A VMFS-3/5 file as a BlockDevice: resident data, direct file blocks or
- * sub-blocks, single and double indirect pointer blocks (vmfs-format.md §9).
- * Holes (address 0 at any level) and to-be-zeroed blocks read as zeros and
- * map as `zero`.
+ * A VMFS file as a BlockDevice: resident data, direct file blocks (FB, or
+ * VMFS-6 SFB/LFB) or sub-blocks, single and double indirect pointer blocks
+ * (vmfs-format.md §9). Holes (address 0 at any level) and to-be-zeroed blocks
+ * read as zeros and map as `zero`. Addresses are kept as their two u32 halves
+ * (high half 0 on VMFS-3/5) and decoded by the volume's VmfsFormat.
  */
 import type { BlockDevice, Run } from '../device/block-device.js';
 import { available } from '../device/block-device.js';
 import { mergeRuns, shiftRuns } from '../device/runs.js';
 import { VmfskitError, type ErrorWhere } from '../errors.js';
-import { ADDR, addrType, clusterResource, fbBlock, fbTbz, hex, TYPE_NAMES } from './address.js';
-import { arrayEntry, FD_ARRAY_ENTRIES, FD_DATA, RESIDENT_MAX, ZLA, type Fd } from './fd.js';
+import { ADDR, hex } from './address.js';
+import { arrayEntryHi, arrayEntryLo, ZLA, type Fd } from './fd.js';
 import type { Resource } from './resource.js';
+import type { VmfsFormat } from './versions/format.js';
 
-/** 4 KiB pointer blocks of 1024 u32 addresses on VMFS-3/5 (§9.2). */
-export const PB_ENTRIES = 1024;
 const MAX_COUNTED_BLOCKS = 1 << 20;
 
 /** What a file needs from its volume. */
 export interface FileContext {
   readonly volume: BlockDevice;
   readonly blockSize: number;
-  readonly dense: boolean;
-  /** `where` is called only when the block must be read (its errors' coordinates). */
-  pointerBlock(address: number, where: () => ErrorWhere): Promise<Uint32Array>;
+  readonly format: VmfsFormat;
+  /**
+   * The pointer block at an address (as u32 words: one per address, or low/high pairs for 64-bit ones).
+   * `where` is called only when the block must be read (its errors' coordinates).
+   */
+  pointerBlock(lo: number, hi: number, where: () => ErrorWhere): Promise<Uint32Array>;
   subBlocks(): Promise<Resource>;
   /** Error coordinates of a volume offset. */
   at(volumeOffset: number, structure: string): ErrorWhere;
 }
 
-/** A block's address, with its error coordinates when asked. */
+/** A block's address (low and high u32), with its error coordinates when asked. */
 interface Addressed {
-  address: number;
+  lo: number;
+  hi: number;
   where: () => ErrorWhere;
 }
 
@@ -43,8 +47,9 @@ type Source =
 
 export class VmfsFile implements BlockDevice {
   readonly size: number;
-  /** Bytes per address-array block: the FS block size, or the sub-block size. */
+  /** Bytes per address-array block: the FS block size (VMFS-6: SFB or LFB size), or the sub-block size. */
   readonly unit: number;
+  private readonly fmt: VmfsFormat;
 
   constructor(
     private readonly ctx: FileContext,
@@ -52,6 +57,7 @@ export class VmfsFile implements BlockDevice {
     readonly name: string,
   ) {
     this.size = fd.length;
+    this.fmt = ctx.format;
     this.unit = fileUnit(fd, ctx);
   }
 
@@ -65,67 +71,77 @@ export class VmfsFile implements BlockDevice {
    */
   private async blockAddress(n: number): Promise<Addressed> {
     const zla = this.fd.zla;
+    const f = this.fmt;
+    const E = f.pbEntries;
     const direct = (i: number): Addressed => {
-      if (i >= FD_ARRAY_ENTRIES) throw new VmfskitError('CORRUPT', `file length ${this.size} needs address array entry ${i}, the array has ${FD_ARRAY_ENTRIES}`, this.where('address array'));
-      return { address: arrayEntry(this.fd, i), where: () => this.where(`address array entry ${i}`, FD_DATA + 4 * i) };
+      const entries = f.fd.arrayEntries;
+      if (i >= entries) throw new VmfskitError('CORRUPT', `file length ${this.size} needs address array entry ${i}, the array has ${entries}`, this.where('address array'));
+      const w = f.addressWords;
+      return { lo: arrayEntryLo(this.fd, i, w), hi: arrayEntryHi(this.fd, i, w), where: () => this.where(`address array entry ${i}`, f.fd.data + f.fd.array + 4 * w * i) };
     };
     if (zla === ZLA.FB || zla === ZLA.SB) return direct(n);
     if (zla === ZLA.PB || zla === ZLA.PB2) {
-      const top = direct(Math.floor(n / PB_ENTRIES));
-      return this.follow(top, n % PB_ENTRIES);
+      const top = direct(Math.floor(n / E));
+      return this.follow(top, n % E);
     }
     if (zla === ZLA.DOUBLE) {
-      const top = direct(Math.floor(n / (PB_ENTRIES * PB_ENTRIES)));
-      const mid = await this.follow(top, Math.floor(n / PB_ENTRIES) % PB_ENTRIES);
-      return this.follow(mid, n % PB_ENTRIES);
+      const top = direct(Math.floor(n / (E * E)));
+      const mid = await this.follow(top, Math.floor(n / E) % E);
+      return this.follow(mid, n % E);
     }
-    throw new VmfskitError('CORRUPT', `unknown zero-level address type (ZLA) ${zla}`, this.where('ZLA', 512 + 0x44));
+    throw new VmfskitError('CORRUPT', `unknown zero-level address type (ZLA) ${zla}`, this.where('ZLA', f.fd.meta + 0x44));
   }
 
   /** Entry `i` of the pointer block named by `pb` (a hole stays a hole). */
   private async follow(pb: Addressed, i: number): Promise<Addressed> {
-    if (pb.address === 0) return pb;
-    const t = addrType(pb.address);
-    if (t !== ADDR.PB && t !== ADDR.PB2) {
-      throw new VmfskitError('CORRUPT', `expected a pointer block address, found ${hex(pb.address)} (type ${TYPE_NAMES[t]})`, pb.where());
+    if (pb.lo === 0 && pb.hi === 0) return pb;
+    const f = this.fmt;
+    const t = pb.lo & 7;
+    if (!f.isPointerBlock(t)) {
+      throw new VmfskitError('CORRUPT', `expected a pointer block address, found ${f.hex(pb.lo, pb.hi)} (type ${f.typeName(t)})`, pb.where());
     }
-    const entries = await this.ctx.pointerBlock(pb.address, pb.where);
+    const words = await this.ctx.pointerBlock(pb.lo, pb.hi, pb.where);
+    const w = f.addressWords;
     return {
-      address: entries[i]!,
+      lo: words[i * w]!,
+      hi: w === 1 ? 0 : words[i * 2 + 1]!,
       where: () => {
-        const w = pb.where();
-        return { ...w, structure: `${w.structure} → pointer block ${hex(pb.address)} entry ${i}` };
+        const wh = pb.where();
+        return { ...wh, structure: `${wh.structure} → pointer block ${f.hex(pb.lo, pb.hi)} entry ${i}` };
       },
     };
   }
 
   private async source(n: number): Promise<Source> {
-    const { address, where } = await this.blockAddress(n);
-    if (address === 0) return { kind: 'hole' };
-    const t = addrType(address);
-    if (t === ADDR.FB) {
-      if (this.unit !== this.ctx.blockSize) throw new VmfskitError('CORRUPT', `file block address ${hex(address)} in a file whose block size is ${this.unit}`, where());
-      if (fbTbz(address)) return { kind: 'tbz' };
-      const off = fbBlock(address) * this.ctx.blockSize;
+    const { lo, hi, where } = await this.blockAddress(n);
+    if (lo === 0 && hi === 0) return { kind: 'hole' };
+    const f = this.fmt;
+    const t = lo & 7;
+    if (f.isFileBlock(t)) {
+      if (!f.fileBlockFits(t, this.unit)) throw new VmfskitError('CORRUPT', `file block address ${f.hex(lo, hi)} in a file whose block size is ${this.unit}`, where());
+      if (f.tbz(lo, hi)) return { kind: 'tbz' };
+      const bytes = f.fileBlockBytes(t);
+      const block = f.fileBlockNumber(lo, hi);
+      // A block larger than the slot (a VMFS-6 LFB in a file counted in SFBs): the slot's place in it (§9.4).
+      const off = block * bytes + ((n * this.unit) % bytes);
       if (off + this.unit > this.ctx.volume.size) {
-        throw new VmfskitError('CORRUPT', `file block ${fbBlock(address)} (${hex(address)}) is beyond the volume (${Math.floor(this.ctx.volume.size / this.ctx.blockSize)} blocks)`, where());
+        throw new VmfskitError('CORRUPT', `file block ${block} (${f.hex(lo, hi)}) is beyond the volume (${Math.floor(this.ctx.volume.size / bytes)} blocks)`, where());
       }
       return { kind: 'volume', offset: off };
     }
     if (t === ADDR.SB) {
       const sbc = await this.ctx.subBlocks();
-      if (sbc.h.resourceSize !== this.unit) throw new VmfskitError('CORRUPT', `sub-block address ${hex(address)} in a file whose block size is ${this.unit}, sub-blocks are ${sbc.h.resourceSize}`, where());
-      const { cluster, resource } = clusterResource(address, this.ctx.dense);
+      if (sbc.h.resourceSize !== this.unit) throw new VmfskitError('CORRUPT', `sub-block address ${f.hex(lo, hi)} in a file whose block size is ${this.unit}, sub-blocks are ${sbc.h.resourceSize}`, where());
       return {
         kind: 'sub',
         file: sbc.file,
-        offset: sbc.offsetOf(cluster, resource, () => {
+        offset: sbc.offsetOf(f.cluster(lo, hi), f.resource(lo, hi), () => {
           const w = where();
-          return { ...w, structure: `${w.structure} (sub-block ${hex(address)})` };
+          return { ...w, structure: `${w.structure} (sub-block ${f.hex(lo, hi)})` };
         }),
       };
     }
-    throw new VmfskitError('CORRUPT', `expected a data block address, found ${hex(address)} (type ${TYPE_NAMES[t]})`, where());
+    throw new VmfskitError('CORRUPT', `expected a data block address, found ${f.hex(lo, hi)} (type ${f.typeName(t)})`, where());
   }
 
   /** Visit [offset, offset+length) block by block, in order. */
@@ -181,7 +197,8 @@ export class VmfsFile implements BlockDevice {
   }
 
   private residentData(): Buffer {
-    if (this.size > RESIDENT_MAX) throw new VmfskitError('CORRUPT', `resident file of ${this.size} bytes (at most ${RESIDENT_MAX} fit in the FD)`, this.where('length', 512 + 0x14));
+    const max = this.fmt.fd.residentMax;
+    if (this.size > max) throw new VmfskitError('CORRUPT', `resident file of ${this.size} bytes (at most ${max} fit in the FD)`, this.where('length', this.fmt.fd.meta + 0x14));
     return this.fd.data;
   }
 
@@ -190,7 +207,7 @@ export class VmfsFile implements BlockDevice {
     if (total === 0) return [];
     if (this.fd.zla === ZLA.RESIDENT) {
       this.residentData();
-      const at = this.ctx.at(this.fd.volumeOffset + FD_DATA + offset, 'resident data');
+      const at = this.ctx.at(this.fd.volumeOffset + this.fmt.fd.data + offset, 'resident data');
       return [{ offset, length: total, kind: 'data', file: at.file, fileOffset: at.offset }];
     }
     const runs: Run[] = [];
@@ -263,13 +280,18 @@ export class VmfsFile implements BlockDevice {
   async close(): Promise<void> {}
 }
 
-/** The bytes each address-array entry covers: the FD block size, checked (VMFS-3 leaves the shift byte 0, §6.5). */
+/**
+ * The bytes each address-array entry covers: the FD block size, checked (VMFS-3 leaves the shift byte 0,
+ * §6.5). Up to the FS block size, on VMFS-6 up to the large file block size.
+ */
 function fileUnit(fd: Fd, ctx: FileContext): number {
   const bs = fd.blockSize;
   if (fd.zla === ZLA.RESIDENT) return bs > 0 ? bs : ctx.blockSize;
-  const ok = Number.isSafeInteger(bs) && bs >= 512 && bs <= ctx.blockSize && (bs & (bs - 1)) === 0;
+  const max = ctx.format.maxFileUnit;
+  const ok = Number.isSafeInteger(bs) && bs >= 512 && bs <= max && 2 ** Math.round(Math.log2(bs)) === bs;
   if (!ok || (fd.blockShift !== 0 && 2 ** fd.blockShift !== bs)) {
-    throw new VmfskitError('CORRUPT', `block size ${bs} (shift ${fd.blockShift}) is not a power of two up to the FS block size ${ctx.blockSize}`, ctx.at(fd.volumeOffset + 512 + 0x1c, `FD ${hex(fd.address)} block size`));
+    const limit = max === ctx.blockSize ? `the FS block size ${max}` : `the large file block size ${max}`;
+    throw new VmfskitError('CORRUPT', `block size ${bs} (shift ${fd.blockShift}) is not a power of two up to ${limit}`, ctx.at(fd.volumeOffset + ctx.format.fd.meta + 0x1c, `FD ${hex(fd.address)} block size`));
   }
   return bs;
 }

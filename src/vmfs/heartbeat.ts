@@ -7,7 +7,7 @@
 import type { BlockDevice } from '../device/block-device.js';
 import { decode } from '../partition/binary-struct.js';
 
-/** One 512-byte heartbeat slot ([3][5]). */
+/** One heartbeat slot: 512 bytes on [3][5], 4 KiB on [6] (the same fields at the start, §13). */
 const HEARTBEAT = {
   state: [0x00, 'u32'],
   ownOffset: [0x04, 'u64'],
@@ -20,8 +20,6 @@ const HEARTBEAT = {
 } as const;
 
 const HEARTBEAT_REGION = 0x300000;
-const SLOT = 512;
-const SLOTS = 2048;
 const LIVE = 0xabcdef02;
 
 export interface LiveHeartbeat {
@@ -33,7 +31,7 @@ export interface LiveHeartbeat {
   generation: number;
 }
 
-export async function liveHeartbeats(volume: BlockDevice): Promise<LiveHeartbeat[]> {
+export async function liveHeartbeats(volume: BlockDevice, SLOT: number, SLOTS: number): Promise<LiveHeartbeat[]> {
   if (volume.size < HEARTBEAT_REGION + SLOTS * SLOT) return [];
   const buf = Buffer.alloc(SLOTS * SLOT);
   await volume.read(buf, HEARTBEAT_REGION);

@@ -86,7 +86,7 @@ export interface VmfsVolumeDetails extends VmfsVolume {
   /** Hosts that had the volume mounted (live heartbeat slots). */
   heartbeats(): Promise<Array<Record<string, string | number>>>;
   /** Used and free file blocks (from `.fbb.sf`). */
-  usage(): Promise<{ blocks: number; free: number; used: number; 'block-size': number }>;
+  usage(): Promise<{ blocks: number; free: number; used: number; 'block-size': number } | null>;
   /** The host files or devices the volume lies on (the LUN, then each --extent), as opened. */
   hostDevices(): readonly BlockDevice[];
 }

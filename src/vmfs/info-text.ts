@@ -21,6 +21,9 @@ export function volumeInfoText(i: Record<string, any>): string {
   out.push(`volume: "${i.label}"  uuid ${i.uuid}`);
   out.push(`  version ${i.version} (${i['fs-version']}), created ${i.created}`);
   out.push(`  block size ${i['block-size']}, sub-block size ${i['sub-block-size']}, volume size ${mib(i['volume-size'])}`);
+  if (i['large-file-block-size'] !== undefined) {
+    out.push(`  ${i.variant === 'VMFS-L' ? 'VMFS-L (ESXi OSDATA / local variant of VMFS-6)' : 'VMFS-6'}: small file blocks ${i['block-size']}, large file blocks ${i['large-file-block-size']}, metadata alignment ${i['md-alignment']}, physical disk block size ${i['physical-block-size']}`);
+  }
   const u = i.usage;
   if (u) out.push(`  blocks: ${u.blocks} total, ${u.used} used, ${u.free} free (${mib(u.used * u['block-size'])} used, ${mib(u.free * u['block-size'])} free)`);
   for (const h of i['live-heartbeats'] ?? []) {

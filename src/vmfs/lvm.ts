@@ -32,7 +32,19 @@ const DEVICE_HEADER = {
   pairCount: [0xbe, 'u32'],
   extendedRegion: [0xc2, 'u64'],
   mdAlignment: [0xca, 'u32'],
+  /** [6] bit 0: VMFS-L (§2.1). */
+  lvm6Flags: [0xd2, 'u32'],
 } as const;
+
+/** An extended metadata region (§2.2), at the device offset header+0xC2 (then each one's `next`) names. */
+const EXTENDED_REGION = {
+  magic: [0x00, 'u32'],
+  pairCount: [0x04, 'u32'],
+  dataOffset: [0x08, 'u64'],
+  next: [0x10, 'u64'],
+} as const;
+/** Extended regions followed at most (dissect's largest test, 0x3FFFF PEs, needs 4). */
+const MAX_EXTENDED_REGIONS = 64;
 
 /** Volume table entry, 512 bytes (§2.3). */
 const VOLUME_ENTRY = {
@@ -117,26 +129,41 @@ export async function readLvmDevice(dev: BlockDevice, hostStart: number): Promis
   if (!Number.isSafeInteger(volume.size) || volume.size <= 0) throw bad(`logical volume size ${volume.size} is out of range`, 'LVM volume table entry 0', volOff);
   if (volume.deviceCount < 1 || volume.deviceCount > 32) throw bad(`device count ${volume.deviceCount} is out of range (1–32)`, 'LVM volume table entry 0', volOff + 0x90);
 
+  // §2.2: pair 0 follows the SD table; an extended region repeats the layout from its own offset.
   const sdOff = H + mdAlign + maxVolumes * 512 + (1024 - maxVolumes) * 512 - SD_TABLE_BYTES;
   const bitmapBytes = lvm6 ? Math.max(mdAlign, 1024) : 1024;
-  const pair0 = sdOff + SD_TABLE_BYTES;
+  const pair0 = sdOff + SD_TABLE_BYTES - H;
   const pairs = header.pairCount === 0 ? 1 : header.pairCount;
   if (pairs > MAX_PAIRS_PRIMARY) throw bad(`${pairs} PE map/table pairs (at most ${MAX_PAIRS_PRIMARY} fit the primary region)`, 'LVM device header', H + 0xbe);
-  if (header.peCount > pairs * PE_PER_TABLE) {
-    const why = header.extendedRegion ? 'extended LVM metadata regions are not supported' : `only ${pairs * PE_PER_TABLE} fit in ${pairs} table(s)`;
-    throw bad(`${header.peCount} PE entries: ${why}`, 'LVM device header', H + 0x6a, header.extendedRegion ? 'UNSUPPORTED' : 'CORRUPT');
+  const regions: Array<{ base: number; pairs: number; structure: string }> = [{ base: H, pairs, structure: 'LVM PE table' }];
+  const seen = new Set<number>([H]);
+  for (let next = header.extendedRegion, k = 1; next !== 0; k++) {
+    const from = k === 1 ? H + 0xc2 : regions[regions.length - 1]!.base + EXTENDED_REGION.next[0];
+    const s = `LVM extended metadata region ${k}`;
+    if (!Number.isSafeInteger(next) || next < H + pair0 || next % 512 !== 0) throw bad(`extended metadata region offset ${next} is out of range`, s, from);
+    if (seen.has(next) || k > MAX_EXTENDED_REGIONS) throw bad(`extended metadata region offset ${next} was seen before (a loop)`, s, from);
+    seen.add(next);
+    const ext = decode(EXTENDED_REGION, await readBytes(dev, hostStart, next, 24, s));
+    if (ext.magic !== LVM_MAGIC) throw bad(`bad magic 0x${ext.magic.toString(16)} (expected 0xc001d00d)`, s, next, 'BAD_MAGIC');
+    if (ext.pairCount < 1 || ext.pairCount > MAX_PAIRS_PRIMARY) throw bad(`${ext.pairCount} PE map/table pairs (1–${MAX_PAIRS_PRIMARY} fit a region)`, s, next + 4);
+    regions.push({ base: next, pairs: ext.pairCount, structure: `LVM extended region ${k} PE table` });
+    next = ext.next;
   }
+  const capacity = regions.reduce((a, r) => a + r.pairs * PE_PER_TABLE, 0);
+  if (header.peCount > capacity) throw bad(`${header.peCount} PE entries: only ${capacity} fit in ${capacity / PE_PER_TABLE} table(s)`, 'LVM device header', H + 0x6a);
 
   const extents: PeEntry[] = [];
   const chunkEntries = 512;
-  for (let p = 0; p < pairs && extents.length < header.peCount; p++) {
-    const table = pair0 + p * (bitmapBytes + PE_PER_TABLE * PE_ENTRY_SIZE) + bitmapBytes;
-    for (let first = 0; first < PE_PER_TABLE && extents.length < header.peCount; first += chunkEntries) {
-      const buf = await readBytes(dev, hostStart, table + first * PE_ENTRY_SIZE, chunkEntries * PE_ENTRY_SIZE, `LVM PE table ${p}`);
-      for (let i = 0; i < chunkEntries && extents.length < header.peCount; i++) {
-        const e = decode(PE_ENTRY, buf, i * PE_ENTRY_SIZE);
-        if (e.used === 0) continue;
-        extents.push({ ...e, tableOffset: table + (first + i) * PE_ENTRY_SIZE });
+  for (const region of regions) {
+    for (let p = 0; p < region.pairs && extents.length < header.peCount; p++) {
+      const table = region.base + pair0 + p * (bitmapBytes + PE_PER_TABLE * PE_ENTRY_SIZE) + bitmapBytes;
+      for (let first = 0; first < PE_PER_TABLE && extents.length < header.peCount; first += chunkEntries) {
+        const buf = await readBytes(dev, hostStart, table + first * PE_ENTRY_SIZE, chunkEntries * PE_ENTRY_SIZE, `${region.structure} ${p}`);
+        for (let i = 0; i < chunkEntries && extents.length < header.peCount; i++) {
+          const e = decode(PE_ENTRY, buf, i * PE_ENTRY_SIZE);
+          if (e.used === 0) continue;
+          extents.push({ ...e, tableOffset: table + (first + i) * PE_ENTRY_SIZE });
+        }
       }
     }
   }
@@ -145,8 +172,8 @@ export async function readLvmDevice(dev: BlockDevice, hostStart: number): Promis
     if (!Number.isSafeInteger(e.physical) || !Number.isSafeInteger(e.length) || !Number.isSafeInteger(e.logical) || e.length <= 0) {
       throw bad(`physical ${e.physical} / logical ${e.logical} / length ${e.length} out of range`, s, e.tableOffset);
     }
-    if (e.physical < pair0 || e.physical + e.length > dev.size) {
-      const code = e.physical + e.length > dev.size && e.physical >= pair0 ? 'TRUNCATED' : 'CORRUPT';
+    if (e.physical < H + pair0 || e.physical + e.length > dev.size) {
+      const code = e.physical + e.length > dev.size && e.physical >= H + pair0 ? 'TRUNCATED' : 'CORRUPT';
       throw new VmfskitError(code, `extent at bytes ${e.physical}+${e.length} lies outside the partition (${dev.size} bytes)`, where(dev, hostStart, s, e.tableOffset));
     }
   }

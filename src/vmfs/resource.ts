@@ -27,7 +27,7 @@ const CLUSTER_META = {
 } as const;
 
 /** [3][5]: a cluster header is a 512-byte lock block plus a 512-byte metadata block. */
-export const CLUSTER_HEADER = 1024;
+const CLUSTER_HEADER_V5 = 1024;
 /** Real volumes have 16–512 resources per cluster. */
 const MAX_PER_CLUSTER = 8192;
 
@@ -38,10 +38,12 @@ export class Resource {
     readonly name: string,
     readonly file: BlockDevice,
     readonly h: ResourceHeader,
+    /** Bytes of one cluster header: 1024 on [3][5], 2 × mdAlignment on [6] (§6.2, §6.4). */
+    private readonly clusterHeader: number,
   ) {}
 
   /** Read and check the header: every later offset is computed from it. */
-  static async open(name: string, file: BlockDevice, where: ErrorWhere): Promise<Resource> {
+  static async open(name: string, file: BlockDevice, where: ErrorWhere, clusterHeader: number): Promise<Resource> {
     if (file.size < 32) throw new VmfskitError('CORRUPT', `resource file is only ${file.size} bytes long`, { ...where, structure: `${name} resource header` });
     const buf = Buffer.alloc(32);
     await file.read(buf, 0);
@@ -51,10 +53,10 @@ export class Resource {
     if (h.clustersPerGroup < 1 || h.clustersPerGroup > 65536) throw bad(`clusters per group ${h.clustersPerGroup} is out of range`);
     if (h.perCluster > MAX_PER_CLUSTER) throw bad(`resources per cluster ${h.perCluster} is out of range`);
     if (h.resourceSize > 1 << 24) throw bad(`resource size ${h.resourceSize} is out of range`);
-    const expected = h.clustersPerGroup * CLUSTER_HEADER + h.clustersPerGroup * h.perCluster * h.resourceSize;
+    const expected = h.clustersPerGroup * clusterHeader + h.clustersPerGroup * h.perCluster * h.resourceSize;
     if (h.resourceSize > 0 && h.groupSize !== expected) throw bad(`cluster group size ${h.groupSize} ≠ ${expected} (clusters × (header + resources))`);
     if (h.count > h.groups * h.clustersPerGroup * h.perCluster) throw bad(`${h.count} resources do not fit ${h.groups} cluster groups`);
-    return new Resource(name, file, h);
+    return new Resource(name, file, h, clusterHeader);
   }
 
   /** File offset of resource r of cluster c (§6.2), checked against the header and the file length. */
@@ -67,7 +69,7 @@ export class Resource {
     const off =
       h.groupOffset +
       Math.floor(cluster / h.clustersPerGroup) * h.groupSize +
-      h.clustersPerGroup * CLUSTER_HEADER +
+      h.clustersPerGroup * this.clusterHeader +
       (cluster % h.clustersPerGroup) * h.perCluster * h.resourceSize +
       resource * h.resourceSize;
     if (off + h.resourceSize > this.file.size) throw fail(`cluster ${cluster} resource ${resource} at byte ${off} is past the end of the file (${this.file.size} bytes)`);
@@ -79,19 +81,19 @@ export class Resource {
     await this.file.read(buf, this.offsetOf(cluster, resource, where));
   }
 
-  /** Allocation counts from the cluster metadata (bitmap files like .fbb.sf; `info` only). */
+  /** Allocation counts from the [3][5] cluster metadata (bitmap files like .fbb.sf; `info` only). */
   async usage(): Promise<{ total: number; free: number }> {
     const h = this.h;
     let total = 0;
     let free = 0;
-    const hdrBytes = h.clustersPerGroup * CLUSTER_HEADER;
+    const hdrBytes = h.clustersPerGroup * CLUSTER_HEADER_V5;
     const buf = Buffer.alloc(hdrBytes);
     for (let g = 0; g < h.groups; g++) {
       const off = h.groupOffset + g * h.groupSize;
       if (off + hdrBytes > this.file.size) break;
       await this.file.read(buf, off);
       for (let c = 0; c < h.clustersPerGroup; c++) {
-        const m = decode(CLUSTER_META, buf, c * CLUSTER_HEADER + 512);
+        const m = decode(CLUSTER_META, buf, c * CLUSTER_HEADER_V5 + 512);
         if (m.total > h.perCluster || m.free > m.total) continue;
         total += m.total;
         free += m.free;

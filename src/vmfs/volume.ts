@@ -1,6 +1,7 @@
 /**
- * An open VMFS-3/5 volume: bootstrap of the system files, file descriptors,
- * path resolution, directories (vmfs-format.md §5, §8, §10, §11).
+ * An open VMFS-3/5/6 volume: bootstrap of the system files, file descriptors,
+ * path resolution, directories (vmfs-format.md §5, §8, §10, §11). What differs
+ * between the versions is asked of `format` (versions/), chosen at open.
  */
 import { findEntry } from './entry-index.js';
 import path from 'node:path';
@@ -9,16 +10,17 @@ import { Lru } from '../device/lru.js';
 import type { Resolver } from '../device/resolver.js';
 import { VmfskitError, type ErrorWhere } from '../errors.js';
 import { findVmfsPartition, type Layout } from '../partition/index.js';
-import { ADDR, addrType, clusterResource, fdClusterResource, hex } from './address.js';
-import { displayVersion, readDescriptor, type FsDescriptor } from './descriptor.js';
-import { checkDirSize, parseDirectory, type DirEntry } from './directory.js';
-import { FD_DATA, FD_SIZE, FD_TYPE, parseFd, ZLA, ZLA_NAMES, type Fd } from './fd.js';
-import { PB_ENTRIES, VmfsFile, type FileContext } from './file.js';
+import { ADDR, addrType, fdClusterResource, hex } from './address.js';
+import { readDescriptor, type FsDescriptor } from './descriptor.js';
+import type { DirEntry } from './directory.js';
+import { FD_TYPE, parseFd, ZLA, ZLA_NAMES, type Fd } from './fd.js';
+import { VmfsFile, type FileContext } from './file.js';
 import type { VmfsFileType, VmfsOpenOptions, VmfsStat, VmfsVolume } from './index.js';
 import { assembleVolume, readLvmDevice, type LogicalVolume, type LvmDevice } from './lvm.js';
 import { liveHeartbeats, type LiveHeartbeat } from './heartbeat.js';
 import { Resource } from './resource.js';
 import { VmfsResolver } from './vmfs-resolver.js';
+import { formatOf, type VmfsFormat } from './versions/index.js';
 
 export const ROOT_FD = 0x00000004;
 
@@ -34,8 +36,7 @@ interface FdWindow {
 function whereOf(w: ErrorWhere | (() => ErrorWhere)): ErrorWhere {
   return typeof w === 'function' ? w() : w;
 }
-/** System file resources in FDC cluster 0 (§5.1). */
-const SYSTEM = { fbb: 1, fdc: 2, pbc: 3, sbc: 4, vh: 5, pb2: 6, sdd: 7 } as const;
+/** The system files the reader opens (their FDC cluster 0 resources are the format's, §5.1). */
 type SystemName = 'fbb' | 'fdc' | 'pbc' | 'sbc' | 'pb2';
 /** Symlinks followed while resolving one path (Linux uses 40). */
 const MAX_SYMLINKS = 40;
@@ -55,11 +56,11 @@ export class Vmfs implements VmfsVolume, FileContext {
   readonly label: string;
   readonly uuid: string;
   readonly blockSize: number;
-  readonly dense: boolean;
   readonly volume: BlockDevice;
+  readonly format: VmfsFormat;
   private readonly fdWindows = new Lru<number, FdWindow>(32);
   private readonly fds = new Lru<number, Fd>(4096);
-  private readonly pbs = new Lru<number, Uint32Array>(2048);
+  private readonly pbs: Lru<number, Uint32Array>;
   private readonly dirs = new Lru<number, DirEntry[]>(256);
   private readonly resources = new Map<SystemName, Promise<Resource>>();
   private readonly opening = new Set<SystemName>();
@@ -78,7 +79,8 @@ export class Vmfs implements VmfsVolume, FileContext {
     this.label = desc.label;
     this.uuid = desc.uuid;
     this.blockSize = desc.blockSize;
-    this.dense = desc.dense;
+    this.format = formatOf(desc);
+    this.pbs = new Lru(this.format.pbCacheEntries);
   }
 
   static async open(lun: BlockDevice, address: string, opts: VmfsOpenOptions): Promise<Vmfs> {
@@ -109,37 +111,39 @@ export class Vmfs implements VmfsVolume, FileContext {
 
   // ---- system files -------------------------------------------------------
 
-  /** Volume offset of system FD r, by the cluster-0 formula (§5.2). */
-  private systemFdOffset(r: number): number {
-    const B = this.blockSize;
-    const S = B * Math.floor((B + (4 << 20) - 1) / B);
-    return S + this.desc.fdcGroupOffset + this.desc.fdcClustersPerGroup * 1024 + r * FD_SIZE;
+  /** Volume offset of a system FD, by the format's cluster-0 formula (§5.2). */
+  private systemFdOffset(name: SystemName): number {
+    return this.format.systemFdOffset(this.format.systemFiles[name]!);
   }
 
   private async readFdAt(volOff: number, expected: number, what: string): Promise<Fd> {
-    if (volOff + FD_SIZE > this.volume.size) throw new VmfskitError('CORRUPT', `FD ${hex(expected)} would lie beyond the volume (${this.volume.size} bytes)`, this.at(volOff, what));
-    const buf = Buffer.alloc(FD_SIZE);
+    const g = this.format.fd;
+    if (volOff + g.size > this.volume.size) throw new VmfskitError('CORRUPT', `FD ${hex(expected)} would lie beyond the volume (${this.volume.size} bytes)`, this.at(volOff, what));
+    const buf = Buffer.alloc(g.size);
     await this.volume.read(buf, volOff);
-    const fd = parseFd(buf, volOff);
-    if (fd.address !== expected) throw new VmfskitError('CORRUPT', `FD says it is ${hex(fd.address)}, expected ${hex(expected)}`, this.at(volOff + 512, what));
+    const fd = parseFd(g, buf, volOff);
+    if (fd.address !== expected) throw new VmfskitError('CORRUPT', `FD says it is ${hex(fd.address)}, expected ${hex(expected)}`, this.at(volOff + g.meta, what));
     return fd;
   }
 
-  private async systemFd(name: SystemName | 'root'): Promise<Fd> {
-    const r = name === 'root' ? 0 : SYSTEM[name];
+  private async systemFd(name: SystemName): Promise<Fd> {
+    const r = this.format.systemFiles[name]!;
     const addr = (r << 22) | ADDR.FD;
-    // Volumes upgraded from VMFS-3 (dense bit clear) keep .pb2.sf where the descriptor says (§5.2).
-    const off = name === 'pb2' && !this.dense && this.desc.pb2FdOffset ? this.desc.pb2FdOffset : this.systemFdOffset(r);
+    const off = this.format.systemFdOffset(r);
     const fd = await this.readFdAt(off, addr, `system file descriptor .${name}.sf`);
-    const wantType = name === 'root' ? FD_TYPE.DIR : FD_TYPE.SYSTEM;
-    if (fd.type !== wantType) throw new VmfskitError('CORRUPT', `type ${fd.type}, expected ${wantType}`, this.at(off + 512 + 0x0c, `FD ${hex(addr)}`));
+    if (fd.type !== FD_TYPE.SYSTEM) throw new VmfskitError('CORRUPT', `type ${fd.type}, expected ${FD_TYPE.SYSTEM}`, this.at(off + this.format.fd.meta + 0x0c, `FD ${hex(addr)}`));
     return fd;
   }
 
   private async bootstrap(): Promise<void> {
+    // §5.2 open order: what the format learns from .fbb.sf (VMFS-6: SFBs per cluster) comes before .fdc.sf.
+    if (this.format.learnFromFbb) {
+      const fbb = await this.systemFd('fbb');
+      await this.format.learnFromFbb(new VmfsFile(this, fbb, `${this.address}/.fbb.sf`), () => this.at(fbb.volumeOffset, '.fbb.sf SFB-level header'));
+    }
     await this.resource('fdc');
     const root = await this.fd(ROOT_FD, this.at(0, 'root directory'));
-    if (root.type !== FD_TYPE.DIR) throw new VmfskitError('CORRUPT', `root FD has type ${root.type}, not a directory`, this.at(root.volumeOffset + 512 + 0x0c, 'root FD'));
+    if (root.type !== FD_TYPE.DIR) throw new VmfskitError('CORRUPT', `root FD has type ${root.type}, not a directory`, this.at(root.volumeOffset + this.format.fd.meta + 0x0c, 'root FD'));
   }
 
   /** A resource file, opened once; a resource that needs itself to be read is corrupt. */
@@ -147,9 +151,9 @@ export class Vmfs implements VmfsVolume, FileContext {
     let p = this.resources.get(name);
     if (p) return p;
     if (this.opening.has(name)) {
-      return Promise.reject(new VmfskitError('CORRUPT', `.${name}.sf is addressed through itself`, this.at(this.systemFdOffset(SYSTEM[name]), `.${name}.sf FD`)));
+      return Promise.reject(new VmfskitError('CORRUPT', `.${name}.sf is addressed through itself`, this.at(this.systemFdOffset(name), `.${name}.sf FD`)));
     }
-    if (name === 'pb2' && this.desc.major < 5) {
+    if (name === 'pb2' && !this.format.hasPb2) {
       return Promise.reject(new VmfskitError('CORRUPT', 'a PB2 address on a VMFS-3 volume, which has no .pb2.sf', this.at(0, 'pointer block')));
     }
     this.opening.add(name);
@@ -157,7 +161,7 @@ export class Vmfs implements VmfsVolume, FileContext {
       try {
         const fd = await this.systemFd(name);
         const file = new VmfsFile(this, fd, `${this.address}/.${name}.sf`);
-        return await Resource.open(`.${name}.sf`, file, this.at(fd.volumeOffset, `.${name}.sf`));
+        return await Resource.open(`.${name}.sf`, file, this.at(fd.volumeOffset, `.${name}.sf`), this.format.clusterHeader);
       } finally {
         this.opening.delete(name);
       }
@@ -170,15 +174,22 @@ export class Vmfs implements VmfsVolume, FileContext {
     return this.resource('sbc');
   }
 
-  async pointerBlock(address: number, whereOf: () => ErrorWhere): Promise<Uint32Array> {
-    return this.pbs.getOrLoad(address, async () => {
+  /** A pointer block (§9.2) from `.pbc.sf` (PB), `.pb2.sf` (PB2) or, on VMFS-6, a 64 KiB sub-block (SB): by the address's type. */
+  async pointerBlock(lo: number, hi: number, whereOf: () => ErrorWhere): Promise<Uint32Array> {
+    const f = this.format;
+    const type = lo & 7;
+    const cluster = f.cluster(lo, hi);
+    const resource = f.resource(lo, hi);
+    // Unique per (type, cluster, resource): VMFS-6 clusters have 36 bits, resources 8 (< 2^53).
+    return this.pbs.getOrLoad((cluster * 256 + resource) * 8 + type, async () => {
       const where = whereOf();
-      const res = await this.resource(addrType(address) === ADDR.PB2 ? 'pb2' : 'pbc');
-      if (res.h.resourceSize !== PB_ENTRIES * 4) throw new VmfskitError('CORRUPT', `pointer blocks are ${res.h.resourceSize} bytes, expected ${PB_ENTRIES * 4}`, where);
-      const { cluster, resource } = clusterResource(address, this.dense);
-      const buf = Buffer.alloc(PB_ENTRIES * 4);
-      await res.read(cluster, resource, buf, { ...where, structure: `${where.structure} (pointer block ${hex(address)})` });
-      return new Uint32Array(buf.buffer, buf.byteOffset, PB_ENTRIES).slice();
+      const res = await this.resource(type === ADDR.PB2 ? 'pb2' : type === ADDR.SB ? 'sbc' : 'pbc');
+      const words = f.pbEntries * f.addressWords;
+      const what = type === ADDR.SB ? 'sub-blocks used as pointer blocks' : 'pointer blocks';
+      if (res.h.resourceSize !== words * 4) throw new VmfskitError('CORRUPT', `${what} are ${res.h.resourceSize} bytes, expected ${words * 4}`, where);
+      const buf = Buffer.alloc(words * 4);
+      await res.read(cluster, resource, buf, { ...where, structure: `${where.structure} (pointer block ${f.hex(lo, hi)})` });
+      return new Uint32Array(buf.buffer, buf.byteOffset, words).slice();
     });
   }
 
@@ -196,13 +207,14 @@ export class Vmfs implements VmfsVolume, FileContext {
       if (fd) return fd;
       const volOff = (await (fdc.file as VmfsFile).volumeOffsetOf(off)) ?? 0;
       const rel = off - win.start;
-      return this.checkFd(parseFd(win.buf.subarray(rel, rel + FD_SIZE), volOff), address, volOff, from);
+      return this.checkFd(parseFd(this.format.fd, win.buf.subarray(rel, rel + this.format.fd.size), volOff), address, volOff, from);
     });
   }
 
   /** File offset of an FD in `.fdc.sf` (checked against the resource header). */
   private fdOffset(fdc: Resource, address: number, from: ErrorWhere | (() => ErrorWhere)): number {
-    if (fdc.h.resourceSize !== FD_SIZE) throw new VmfskitError('CORRUPT', `file descriptors are ${fdc.h.resourceSize} bytes, expected ${FD_SIZE}`, this.at(0, '.fdc.sf resource header'));
+    const size = this.format.fd.size;
+    if (fdc.h.resourceSize !== size) throw new VmfskitError('CORRUPT', `file descriptors are ${fdc.h.resourceSize} bytes, expected ${size}`, this.at(0, '.fdc.sf resource header'));
     const { cluster, resource } = fdClusterResource(address);
     return fdc.offsetOf(cluster, resource, () => {
       const f = whereOf(from);
@@ -212,7 +224,7 @@ export class Vmfs implements VmfsVolume, FileContext {
 
   private checkFd(fd: Fd, address: number, volOff: number, from: ErrorWhere | (() => ErrorWhere)): Fd {
     if (fd.address !== address) {
-      throw new VmfskitError('CORRUPT', `FD ${hex(address)} is not in use (its slot says ${hex(fd.address)})`, { ...this.at(volOff + 512, `FD ${hex(address)}`), structure: `${whereOf(from).structure} → FD ${hex(address)}` });
+      throw new VmfskitError('CORRUPT', `FD ${hex(address)} is not in use (its slot says ${hex(fd.address)})`, { ...this.at(volOff + this.format.fd.meta, `FD ${hex(address)}`), structure: `${whereOf(from).structure} → FD ${hex(address)}` });
     }
     return fd;
   }
@@ -223,7 +235,7 @@ export class Vmfs implements VmfsVolume, FileContext {
     if (delta === undefined) return undefined;
     const volOff = delta === null ? 0 : off + delta;
     const rel = off - win.start;
-    return this.checkFd(parseFd(win.buf, volOff, copy, rel), address, volOff, from);
+    return this.checkFd(parseFd(this.format.fd, win.buf, volOff, copy, rel), address, volOff, from);
   }
 
   /**
@@ -243,7 +255,8 @@ export class Vmfs implements VmfsVolume, FileContext {
       const first = Math.floor(ws / file.unit);
       const last = Math.floor((ws + buf.length - 1) / file.unit);
       const deltas: Array<number | null | undefined> = [];
-      // 2048 divides the window and the unit (≥ 64 KiB here), so no FD straddles two windows or two blocks.
+      // The FD size (2048, or 2 × mdAlignment ≤ 128 KiB) divides the window and the unit (≥ 64 KiB here), so no
+      // FD straddles two windows or two blocks.
       if (last - first < MAX_WINDOW_BLOCKS) {
         for (let n = first; n <= last; n++) {
           let d: number | null | undefined;
@@ -281,19 +294,18 @@ export class Vmfs implements VmfsVolume, FileContext {
 
   private async entries(dir: Fd, p: string): Promise<DirEntry[]> {
     return this.dirs.getOrLoad(dir.address, async () => {
-      checkDirSize(dir.length, this.at(dir.volumeOffset + 512 + 0x14, `directory ${p} (FD ${hex(dir.address)}) length`));
       const file = this.fileOf(dir, p);
-      const buf = Buffer.alloc(dir.length);
-      await file.read(buf, 0);
-      const entries = parseDirectory(buf);
+      const g = this.format.fd;
+      const volumeOffsetOf = async (off: number) => (await file.volumeOffsetOf(off)) ?? (dir.zla === ZLA.RESIDENT ? dir.volumeOffset + g.data + off : dir.volumeOffset);
+      const entries = await this.format.readDirectory(file, {
+        lengthWhere: () => this.at(dir.volumeOffset + g.meta + 0x14, `directory ${p} (FD ${hex(dir.address)}) length`),
+        where: async (off, structure) => this.at(await volumeOffsetOf(off), `directory ${p} ${structure}`),
+      });
       // Where each entry sits on disk, for error messages: one block lookup per directory block.
       const blockStart = new Map<number, number>();
       for (const e of entries) {
         const n = Math.floor(e.offset / file.unit);
-        if (!blockStart.has(n)) {
-          const at = await file.volumeOffsetOf(n * file.unit);
-          blockStart.set(n, at ?? (dir.zla === ZLA.RESIDENT ? dir.volumeOffset + FD_DATA + n * file.unit : dir.volumeOffset));
-        }
+        if (!blockStart.has(n)) blockStart.set(n, await volumeOffsetOf(n * file.unit));
         e.volumeOffset = blockStart.get(n)! + (e.offset - n * file.unit);
       }
       return entries;
@@ -469,9 +481,10 @@ export class Vmfs implements VmfsVolume, FileContext {
       label: d.label,
       uuid: d.uuid,
       version: d.version,
-      'fs-version': displayVersion(d),
+      'fs-version': this.format.displayVersion,
       'block-size': d.blockSize,
       'sub-block-size': d.subBlockSize,
+      ...this.format.describe(),
       'volume-size': this.volume.size,
       created: new Date(d.createdS * 1000).toISOString(),
       config: d.config,
@@ -497,14 +510,14 @@ export class Vmfs implements VmfsVolume, FileContext {
 
   /** Hosts that had the volume mounted when it was imaged (live heartbeats, §13). */
   heartbeats(): Promise<LiveHeartbeat[]> {
-    return liveHeartbeats(this.volume);
+    return liveHeartbeats(this.volume, this.format.heartbeatSlot, this.format.heartbeatSlots);
   }
 
-  /** Used and free file blocks from `.fbb.sf`'s cluster metadata (like `debugvmfs df`). */
-  async usage(): Promise<{ blocks: number; free: number; used: number; 'block-size': number }> {
+  /** Used and free file blocks from `.fbb.sf`'s cluster metadata (like `debugvmfs df`); null where the format's is not known. */
+  async usage(): Promise<{ blocks: number; free: number; used: number; 'block-size': number } | null> {
     const fbb = await this.resource('fbb');
-    const u = await fbb.usage();
-    return { blocks: u.total, free: u.free, used: u.total - u.free, 'block-size': this.blockSize };
+    const u = await this.format.usage(fbb);
+    return u && { blocks: u.total, free: u.free, used: u.total - u.free, 'block-size': this.blockSize };
   }
 
   hostDevices(): readonly BlockDevice[] {
