@@ -67,10 +67,10 @@ export const command: CommandModule<object, Args> = {
         } else {
           const { copyToFile } = await import('../convert/to-file.js');
           await copyToFile(fs.view, argv.output, { force: !!argv.force, inputs: [a.host, ...(argv.extent ?? [])] });
-          process.stderr.write(`vmfskit: wrote ${fs.view.size} bytes (${fs.freeBlocks} free blocks) to ${argv.output}\n`);
+          if (!argv.json) process.stderr.write(`vmfskit: wrote ${fs.view.size} bytes (${fs.freeBlocks} free blocks) to ${argv.output}\n`);
         }
       }
-      const doc = { address: argv.addr, blockSize: fs.blockSize, blocks: fs.blocks, freeBlocks: fs.freeBlocks, viewSize: fs.view.size, runs, unreadableClusters: fs.unreadable, artefacts };
+      const doc = { address: argv.addr, output: argv.output, blockSize: fs.blockSize, blocks: fs.blocks, freeBlocks: fs.freeBlocks, viewSize: fs.view.size, runs, unreadableClusters: fs.unreadable, artefacts };
       if (argv.output === '-') return;
       if (argv.json) return await writeJson(doc);
       const out: string[] = [];

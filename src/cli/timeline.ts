@@ -20,7 +20,7 @@ export const command: CommandModule<object, Args> = {
       .option('format', { choices: ['body', 'csv', 'jsonl'] as const, default: 'body' as const, describe: 'body: MD5|name|inode|mode|uid|gid|size|atime|mtime|ctime|crtime; csv/jsonl: Timesketch rows (datetime, timestamp_desc, message, …), one per timestamp' })
       .epilogue(
         'Bodyfile times are epoch seconds, 0 when unknown (VMFS has no birth time: crtime is 0); the inode is the VMFS FD address. ' +
-          'An event line has the event time as its mtime, size 0, and "LOG:LINE [kind] text" as its name. ' +
+          'An event line has the event time as all four times (one macb row in mactime), size 0, and "LOG:LINE [kind] text" as its name. ' +
           'Example: vmfskit timeline lun.img > body.txt && mactime -b body.txt -d -y > timeline.csv',
       ) as never,
   handler: action(async (argv: Args) => {

@@ -6,7 +6,7 @@
  * volumes are walked through `walkTree` (src/vmfs/walk.ts), host folders
  * with lstat. VMFS keeps no birth time: crtime is 0. Log events from the
  * triage (`--events`) become lines of their own, with the event's time as
- * mtime and the event in the name.
+ * all four times (one "macb" row in mactime) and the event in the name.
  */
 import path from 'node:path';
 import { promises as fsp } from 'node:fs';
@@ -63,7 +63,8 @@ export function bodyLine(f: TimelineFile): string {
 }
 
 export function eventBodyLine(e: TimelineEvent): string {
-  return `0|${bodyName(`${e.file}:${e.line} [${e.kind}] ${e.text}`)}|0|-/----------|0|0|0|0|${e.time}|0|0`;
+  // All four times are the event's: mactime lists a 0 time as a row of its own (0000-00-00), so an event is one "macb" row.
+  return `0|${bodyName(`${e.file}:${e.line} [${e.kind}] ${e.text}`)}|0|-/----------|0|0|0|${e.time}|${e.time}|${e.time}|${e.time}`;
 }
 
 /** The default mount-point prefix of a source: `/vmfs/volumes/<label>` for a volume, nothing for a host folder. */

@@ -127,6 +127,7 @@ async function volumesOf(host: string, opts: OpenOptions, problems: TriageReport
   } finally {
     await dev.close();
   }
+  if (!parts.length) throw new VmfskitError('USAGE', 'not a folder, a .vmx file or a LUN image with a VMFS volume (a path inside a volume is written lun.img::/folder)', { file: host });
   if (opts.partition !== undefined) parts = [opts.partition];
   const out: VmfsVolume[] = [];
   for (const p of parts) {
