@@ -110,7 +110,8 @@ function eventText(m: RegExpExecArray, kind: LogEventKind): string {
 /** Reads `dev` line by line (UTF-8, CR LF or LF), in windows of 1 MiB. */
 export async function summarizeLog(dev: BlockDevice, rules: Array<[RegExp, LogEventKind]>): Promise<LogSummary> {
   const s: LogSummary = { lines: 0, badTimes: 0, longLines: 0, events: [], eventsDropped: 0 };
-  const buf = Buffer.alloc(WINDOW);
+  // Most logs are small: a window the size of the log (a zeroed 1 MiB per log cost more than reading it).
+  const buf = Buffer.allocUnsafe(Math.max(1, Math.min(WINDOW, dev.size)));
   let carry = '';
   let carryLong = false;
   const decoder = new TextDecoder('utf-8', { fatal: false });

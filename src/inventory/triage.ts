@@ -321,11 +321,18 @@ export async function triage(addrs: string[], opts: TriageOptions = {}): Promise
     }
     const claimed = new Set<InventoryEntry>();
     for (const { src, files, cache } of perSource) {
+      const byDir = new Map<string, FileEntry[]>();
+      for (const f of files) {
+        const d = path.posix.dirname(f.path);
+        const list = byDir.get(d);
+        if (list) list.push(f);
+        else byDir.set(d, [f]);
+      }
       const vmDirs = new Set<string>();
       for (const vmxFile of files.filter((f) => /\.vmx$/i.test(f.name))) {
         const dir = path.posix.dirname(vmxFile.path);
         vmDirs.add(dir);
-        report.vms.push(await triageVm(src, cache, files, vmxFile, inventoryEntries, claimed));
+        report.vms.push(await triageVm(src, cache, byDir.get(dir) ?? [], vmxFile, inventoryEntries, claimed));
       }
       for (const f of files) {
         const r = rulesFor(f.name);
@@ -365,6 +372,7 @@ export async function triage(addrs: string[], opts: TriageOptions = {}): Promise
   }
 }
 
+/** `files`: those of the VM's folder. */
 async function triageVm(src: TriageSource, cache: FolderCache, files: FileEntry[], vmxFile: FileEntry, inventories: Array<{ file: string; entries: InventoryEntry[] }>, claimed: Set<InventoryEntry>): Promise<VmTriage> {
   const fa = src.fa;
   const dir = path.posix.dirname(vmxFile.path);
