@@ -34,6 +34,8 @@ export const command: CommandModule<object, Args> = {
     if (a.inner !== undefined && a.inner !== '/') throw new VmfskitError('USAGE', 'free space belongs to a whole volume: give the LUN image, not a path inside it');
     const vol = (await openVolume(a.host, openOptions(argv))) as import('../vmfs/index.js').VmfsVolumeDetails;
     try {
+      // A reader without a free-block map for its version (VMFS-6's SFB/LFB bitmaps, until they are read) says so.
+      if (typeof vol.freeSpace !== 'function') throw new VmfskitError('UNSUPPORTED', 'free space of this VMFS version is not read yet (VMFS-3/5 only)', { file: a.host });
       const fs = await vol.freeSpace();
       const runs = fs.runs.map((r) => {
         const h = fs.locate(r.viewOffset).host;
