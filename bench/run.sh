@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 RUNS=${1:-3}
-for b in cat convert hash vmfs mount; do
+for b in cat convert hash vmfs mount triage; do
   echo "== bench/$b.sh $RUNS" >&2
   bash "$b.sh" "$RUNS"
 done

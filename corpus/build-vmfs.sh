@@ -11,3 +11,9 @@ command -v debugvmfs >/dev/null || { echo "vmfs: debugvmfs (vmfs-tools) not inst
 command -v sgdisk >/dev/null || { echo "vmfs: sgdisk (gdisk) not installed" >&2; exit 2; }
 npx tsc -p . >/dev/null || true   # other areas' type errors must not stop this build
 node dist/corpus/builders/vmfs5/corpus-build.js corpus/out --record
+# Issue 14: per-file times of the datastore volume and the real ESXi sample from
+# debugvmfs and vmfs-fuse, for the timeline tests ("timeline" section).
+if [ -f ../shared/corpus/esxi-vmfs5-small.bin.gz ] && command -v vmfs-fuse >/dev/null; then
+  zcat ../shared/corpus/esxi-vmfs5-small.bin.gz > corpus/out/esxi-vmfs5-small.bin
+  node dist/corpus/builders/timeline-oracle.js corpus/out corpus/out/esxi-vmfs5-small.bin --record
+fi

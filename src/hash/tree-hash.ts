@@ -23,7 +23,6 @@ import { VmfskitError, isVmfskitError } from '../errors.js';
 import { openVolume, parseAddress, type OpenOptions } from '../open.js';
 import { VERSION } from '../version.js';
 import type { VmfsVolume, VmfsVolumeDetails } from '../vmfs/index.js';
-import { FD_DATA } from '../vmfs/fd.js';
 import { hostSource, hostStat } from '../walk/host.js';
 import { volumeSource, walkSorted, type WalkSource, type WalkStat } from '../walk/walk.js';
 import type { Algorithm } from './algorithms.js';
@@ -144,7 +143,7 @@ async function openRoot(address: string, req: TreeHashRequest): Promise<Root> {
 }
 
 /** Volume offset of a VMFS file byte, when the device can say (VmfsFile.volumeOffsetOf). */
-type Locatable = { volumeOffsetOf?(offset: number): Promise<number | null> };
+type Locatable = { volumeOffsetOf?(offset: number): Promise<number | null>; residentVolumeOffset?(offset: number): number | null };
 
 async function byteRuns(dev: BlockDevice, runs: Run[], st: WalkStat, root: Root): Promise<ByteRun[]> {
   const out: ByteRun[] = [];
@@ -158,9 +157,8 @@ async function byteRuns(dev: BlockDevice, runs: Run[], st: WalkStat, root: Root)
       b.img = r.fileOffset;
       if (root.spanned && r.file) b.image = r.file;
       let v = (await (dev as Locatable).volumeOffsetOf?.(r.offset)) ?? null;
-      // Resident data lies in the FD itself (vmfs-format.md: FD data area at FD + 1 KiB).
-      const fdAt = (st.details as { fdVolumeOffset?: number } | undefined)?.fdVolumeOffset;
-      if (v === null && st.size <= 1024 && fdAt !== undefined && st.allocated === 0) v = fdAt + FD_DATA + r.offset;
+      // Resident data lies in the FD itself, where the version's FD geometry puts it (vmfs-format.md §8.1).
+      if (v === null) v = (dev as Locatable).residentVolumeOffset?.(r.offset) ?? null;
       if (v !== null) b.fs = v;
     }
     out.push(b);

@@ -112,7 +112,8 @@ function isAncestor(n: SnapshotNode, of: SnapshotNode, nodes: Map<number, Snapsh
   return false;
 }
 
-async function inventoryFolder(cache: FolderCache, dir: string): Promise<VmInventory[]> {
+/** The VMs of one folder (one per .vmx, or one for its descriptors when there is no .vmx). */
+export async function inventoryFolder(cache: FolderCache, dir: string): Promise<VmInventory[]> {
   const ents = await cache.entries(dir);
   const names = [...ents.keys()].sort();
   const vmxs = names.filter((n) => /\.vmx$/i.test(n) && ents.get(n)!.type !== 'dir');

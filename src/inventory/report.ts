@@ -52,7 +52,8 @@ function snapshotJson(n: SnapshotNode): Record<string, unknown> {
   };
 }
 
-function vmJson(vm: VmInventory, fa: FolderAccess): Record<string, unknown> {
+/** A VM of the inventory as `snapshots --json` gives it (triage reuses the disks and snapshots parts). */
+export function vmJson(vm: VmInventory, fa: FolderAccess): Record<string, unknown> {
   return {
     dir: vm.dir,
     address: fa.display(vm.dir),

@@ -16,18 +16,42 @@ const MAX_SNAPSHOTS = 4096;
 const MAX_DISKS = 512;
 
 export function parseConfig(text: string): ConfigMap {
+  return parseConfigChecked(text).cfg;
+}
+
+/** Lines `parseConfig` could not take as written: broken quoting, binary bytes, no `=`. At most this many are kept. */
+const MAX_PROBLEMS = 20;
+
+/**
+ * parseConfig, also saying what it could not read: a line without "=", a value whose
+ * quotes do not close (the value is taken up to the line's end, without the opening
+ * quote), a line with NUL or other control bytes (skipped: binary junk, not a setting).
+ */
+export function parseConfigChecked(text: string): { cfg: ConfigMap; problems: string[]; badLines: number } {
   const m: ConfigMap = new Map();
-  for (const raw of text.split(/\r?\n/)) {
+  const problems: string[] = [];
+  let badLines = 0;
+  const bad = (n: number, what: string) => {
+    badLines++;
+    if (problems.length < MAX_PROBLEMS) problems.push(`line ${n}: ${what}`);
+  };
+  text.split(/\r?\n/).forEach((raw, i) => {
     const line = raw.trim();
-    if (!line || line.startsWith('#')) continue;
+    if (!line || line.startsWith('#')) return;
+    // eslint-disable-next-line no-control-regex
+    if (/[\x00-\x08\x0e-\x1f\x7f\ufffd]/.test(line)) return bad(i + 1, 'binary bytes, skipped');
     const eq = line.indexOf('=');
-    if (eq <= 0) continue;
+    if (eq <= 0) return bad(i + 1, `no "key = value": ${JSON.stringify(line.slice(0, 60))}`);
     const key = line.slice(0, eq).trim().toLowerCase();
     let value = line.slice(eq + 1).trim();
     if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+    else if (value.startsWith('"') || (value.endsWith('"') && value.length > 0)) {
+      bad(i + 1, `unbalanced quotes in the value of ${key}`);
+      value = value.replace(/^"|"$/g, '');
+    }
     m.set(key, value.replace(/\|([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))));
-  }
-  return m;
+  });
+  return { cfg: m, problems, badLines };
 }
 
 export interface VmxDisk {

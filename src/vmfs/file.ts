@@ -238,6 +238,11 @@ export class VmfsFile implements BlockDevice {
   }
 
   /** Volume offset of a file byte (null in a hole, a to-be-zeroed block or resident data). */
+  /** Volume offset of byte `offset` of a resident file's data (it lies in the FD, §8.1); null for other files. */
+  residentVolumeOffset(offset: number): number | null {
+    return this.fd.zla === ZLA.RESIDENT ? this.fd.volumeOffset + this.fmt.fd.data + offset : null;
+  }
+
   async volumeOffsetOf(offset: number): Promise<number | null> {
     if (this.fd.zla === ZLA.RESIDENT || offset >= this.size) return null;
     const n = Math.floor(offset / this.unit);

@@ -87,6 +87,8 @@ export interface VmfsVolumeDetails extends VmfsVolume {
   heartbeats(): Promise<Array<Record<string, string | number>>>;
   /** Used and free file blocks (from `.fbb.sf`). */
   usage(): Promise<{ blocks: number; free: number; used: number; 'block-size': number } | null>;
+  /** The file blocks the allocation bitmap marks free, as one raw view (vmfskit freespace). */
+  freeSpace(): Promise<import('./free-space.js').FreeSpace>;
   /** The host files or devices the volume lies on (the LUN, then each --extent), as opened. */
   hostDevices(): readonly BlockDevice[];
 }

@@ -24,6 +24,8 @@ const CLUSTER_META = {
   cluster: [0x00, 'u32'],
   total: [0x04, 'u32'],
   free: [0x08, 'u32'],
+  /** One bit per resource of the cluster, bit set = free (§6.3). */
+  bitmap: [0x10, 'bytes:64'],
 } as const;
 
 /** [3][5]: a cluster header is a 512-byte lock block plus a 512-byte metadata block. */
@@ -100,5 +102,41 @@ export class Resource {
       }
     }
     return { total: Math.min(total, h.count), free: Math.min(free, h.count) };
+  }
+
+  /**
+   * Per-resource allocation from the cluster bitmaps (§6.3): `free[r]` is 1 when
+   * resource r (for `.fbb.sf`: file block r) is marked free. A cluster whose metadata
+   * is out of range (total above rpc, free above total) is reported in `unreadable`
+   * and its resources counted as used: free space is never invented.
+   */
+  async freeMap(): Promise<{ free: Uint8Array; unreadable: number[] }> {
+    const h = this.h;
+    const free = new Uint8Array(h.count);
+    const unreadable: number[] = [];
+    const hdrBytes = h.clustersPerGroup * CLUSTER_HEADER_V5;
+    const buf = Buffer.alloc(hdrBytes);
+    const clusters = Math.ceil(h.count / Math.max(1, h.perCluster));
+    for (let g = 0; g * h.clustersPerGroup < clusters; g++) {
+      const off = h.groupOffset + g * h.groupSize;
+      if (off + hdrBytes > this.file.size) {
+        for (let c = g * h.clustersPerGroup; c < clusters; c++) unreadable.push(c);
+        break;
+      }
+      await this.file.read(buf, off);
+      for (let i = 0; i < h.clustersPerGroup; i++) {
+        const c = g * h.clustersPerGroup + i;
+        if (c >= clusters) break;
+        const m = decode(CLUSTER_META, buf, i * CLUSTER_HEADER_V5 + 512);
+        const first = c * h.perCluster;
+        const total = Math.min(h.perCluster, h.count - first);
+        if (m.total > h.perCluster || m.free > m.total || m.bitmap.length * 8 < total) {
+          unreadable.push(c);
+          continue;
+        }
+        for (let r = 0; r < total; r++) if (m.bitmap[r >> 3]! & (1 << (r & 7))) free[first + r] = 1;
+      }
+    }
+    return { free, unreadable };
   }
 }

@@ -19,6 +19,7 @@ import type { VmfsFileType, VmfsOpenOptions, VmfsStat, VmfsVolume } from './inde
 import { assembleVolume, readLvmDevice, type LogicalVolume, type LvmDevice } from './lvm.js';
 import { liveHeartbeats, type LiveHeartbeat } from './heartbeat.js';
 import { Resource } from './resource.js';
+import { freeSpaceView, type FreeSpace } from './free-space.js';
 import { VmfsResolver } from './vmfs-resolver.js';
 import { formatOf, type VmfsFormat } from './versions/index.js';
 
@@ -518,6 +519,12 @@ export class Vmfs implements VmfsVolume, FileContext {
     const fbb = await this.resource('fbb');
     const u = await this.format.usage(fbb);
     return u && { blocks: u.total, free: u.free, used: u.total - u.free, 'block-size': this.blockSize };
+  }
+
+  /** The blocks `.fbb.sf` marks free, as one view with its map back to the volume (free-space.ts). */
+  async freeSpace(): Promise<FreeSpace> {
+    const m = await (await this.resource('fbb')).freeMap();
+    return freeSpaceView(this.volume, this.blockSize, m.free, m.unreadable, (off) => this.at(off, 'free block'));
   }
 
   hostDevices(): readonly BlockDevice[] {

@@ -49,9 +49,10 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { sha256OfPiece, sha256OfPieces } from './content.js';
+import { createHash } from 'node:crypto';
+import { openContent, sha256OfPiece, sha256OfPieces, type Content } from './content.js';
 import { emitVolume, deviceSize, type Identity, type VolumeSink } from './emit.js';
-import { FD_TYPE, LVM_DATA_OFFSET, PE_SIZE, ZLA, makeUuid, uuidText } from './geometry.js';
+import { FD_TYPE, FILE_BLOCK, LVM_DATA_OFFSET, PE_SIZE, ZLA, makeUuid, uuidText } from './geometry.js';
 import { partitionTable } from './partition.js';
 import { planVolume, type PlannedNode } from './plan.js';
 import { SparseImage } from './sparse-image.js';
@@ -98,6 +99,18 @@ export interface BuildResult {
   fsUuid: string;
   lvUuid: string;
   files: BuiltFile[];
+  /** File blocks the bitmap marks free, and the block size (1 MiB). */
+  freeBlocks: number;
+  blockSize: number;
+  /** Where each `spec.residue` entry was written: volume byte offset, length, sha256. */
+  residue: Array<{ volumeOffset: number; length: number; sha256: string }>;
+}
+
+function contentBytes(c: Content): Buffer {
+  const src = openContent(c);
+  const buf = Buffer.alloc(src.length);
+  src.readInto(buf, 0);
+  return buf;
 }
 
 function identity(spec: VolumeSpec): Identity {
@@ -166,8 +179,16 @@ export async function buildVmfs5(spec: VolumeSpec, outPath: string): Promise<Bui
     };
     for (const l of layout) for (const w of l.table.writes) l.image.write(w.offset, w.data);
     emitVolume(plan, id, sink);
+    const residue = (spec.residue ?? []).map((r) => {
+      const block = plan.volumeBlocks - 1 - r.fromEnd;
+      const data = contentBytes(r.content);
+      const offset = r.offset ?? 0;
+      if (block < plan.usedBlocks || offset + data.length > FILE_BLOCK) throw new Error(`residue at block ${block} + ${offset} (${data.length} bytes): not inside one free block (blocks ${plan.usedBlocks}..${plan.volumeBlocks - 1} are free)`);
+      sink.writeVolume(block * FILE_BLOCK + offset, data);
+      return { volumeOffset: block * FILE_BLOCK + offset, length: data.length, sha256: createHash('sha256').update(data).digest('hex') };
+    });
     const images = layout.map((l) => ({ path: l.image.path, size: l.image.size, sha256: l.image.finish(), partitionOffset: l.table.partitionOffset }));
-    return { images, label: spec.label, fsUuid: uuidText(id.fsUuid), lvUuid: uuidText(id.lvUuid), files: plan.nodes.map(describe) };
+    return { images, label: spec.label, fsUuid: uuidText(id.fsUuid), lvUuid: uuidText(id.lvUuid), files: plan.nodes.map(describe), freeBlocks: plan.volumeBlocks - plan.usedBlocks, blockSize: FILE_BLOCK, residue };
   } catch (e) {
     for (const l of layout) l.image.abandon();
     throw e;

@@ -82,4 +82,11 @@ export interface VolumeSpec {
   rootMtime?: number;
   /** Children of the root, created in this order (FD numbers and directory slots follow it). */
   root: TreeNode[];
+  /**
+   * Bytes left behind in file blocks the bitmap (.fbb.sf) marks free — what a deleted VM's
+   * descriptor or sparse header looks like on a real datastore. `fromEnd` counts blocks back
+   * from the volume's last block (0 = the last one); `offset` is the byte offset inside it.
+   * The build fails if such a block is in use.
+   */
+  residue?: Array<{ fromEnd: number; offset?: number; content: Content }>;
 }

@@ -5,6 +5,7 @@
  * the build script so the oracles re-check and re-record it.
  */
 import { datastorePath } from './index.js';
+import { datastoreSpec } from './datastore.js';
 import type { Content } from './content.js';
 import type { TreeNode, VolumeSpec } from './spec.js';
 
@@ -180,5 +181,7 @@ export function corpusVolumes(): CorpusVolume[] {
     { name: 'vmfs5-vm-mbr.img', spec: vmSpec('mbr'), samePartitionAs: 'vmfs5-vm.img' },
     { name: 'vmfs5-spanned.img', spec: spannedSpec() },
     { name: 'vmfs5-many.img', spec: manyFilesSpec() },
+    // Issue 14: a datastore with VMs, host logs and a deleted VM's remains in free blocks (datastore.ts).
+    { name: 'vmfs5-datastore.img', spec: datastoreSpec() },
   ];
 }
