@@ -17,6 +17,7 @@ export const commandFiles: Record<string, () => Promise<CommandFile>> = {
   stat: () => import('./stat.js'),
   extract: () => import('./extract.js'),
   snapshots: () => import('./snapshots.js'),
+  partitions: () => import('./partitions.js'),
   convert: () => import('./convert.js'),
   hash: () => import('./hash.js'),
   verify: () => import('./verify.js'),

@@ -4,6 +4,7 @@ import type { OpenOptions } from '../open.js';
 
 export interface OpenArgs {
   partition?: number;
+  'sector-size'?: number;
   extent?: string[];
   'ignore-cid'?: boolean;
   'ignore-journal'?: boolean;
@@ -13,6 +14,11 @@ export interface OpenArgs {
 export function withOpenOptions<T>(y: Argv<T>): Argv<T & OpenArgs> {
   return y
     .option('partition', { type: 'number', describe: 'VMFS partition number when the LUN holds several (1-based)' })
+    .option('sector-size', {
+      type: 'number',
+      choices: [512, 4096],
+      describe: 'sector size of the LUN or disk (GPT/MBR LBAs): found from where the GPT header is (byte 512 or 4096) unless given',
+    })
     .option('extent', { type: 'string', array: true, nargs: 1, describe: 'another LUN image of a spanned VMFS datastore (repeatable)' })
     .option('ignore-cid', {
       type: 'boolean',
@@ -29,7 +35,7 @@ export function withOpenOptions<T>(y: Argv<T>): Argv<T & OpenArgs> {
 }
 
 export function openOptions(a: OpenArgs): OpenOptions {
-  return { partition: a.partition, extents: a.extent, ignoreCidMismatch: a['ignore-cid'], ignoreDirtyJournal: a['ignore-journal'], redundantGd: a['redundant-gd'] };
+  return { partition: a.partition, sectorSize: a['sector-size'] as 512 | 4096 | undefined, extents: a.extent, ignoreCidMismatch: a['ignore-cid'], ignoreDirtyJournal: a['ignore-journal'], redundantGd: a['redundant-gd'] };
 }
 
 export const ADDRESS_HELP =
