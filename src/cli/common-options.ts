@@ -39,7 +39,9 @@ export function openOptions(a: OpenArgs): OpenOptions {
 }
 
 export const ADDRESS_HELP =
-  'ADDR is a host path (disk.vmdk, lun.img, /dev/sdb) or a path inside the VMFS volume of a LUN image: lun.img::/VM/VM.vmdk';
+  'ADDR is a host path (disk.vmdk, lun.img, /dev/sdb) or a path inside the VMFS volume of a LUN image: lun.img::/VM/VM.vmdk. ' +
+  'A trailing #pN names partition N of that disk (disk.vmdk#p2, lun.img::/VM/VM-000001.vmdk#p1; without a readable table, candidate N of partitions --scan), ' +
+  '#pN:repaired the same with a destroyed NTFS/FAT32 boot sector or ext superblock read from its backup; a file whose name really ends in #pN is that file.';
 
 /** Runs a plain invocation of a command, or answers undefined for yargs to parse it. */
 export type Plain = (tokens: string[]) => (() => Promise<void>) | undefined;
