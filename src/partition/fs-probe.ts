@@ -21,6 +21,8 @@ export interface FsFound {
   id?: string;
   /** ext: the block group this superblock copy belongs to (0 = primary); FAT32: 6 for the backup boot sector. */
   copyOf?: number;
+  /** XFS: bytes per allocation group (every AG starts with a copy of the superblock that looks like the primary). */
+  groupBytes?: number;
 }
 
 const pow2 = (n: number, lo: number, hi: number) => n >= lo && n <= hi && (n & (n - 1)) === 0;
@@ -131,8 +133,11 @@ function xfsSuper(b: Buffer): FsFound | null {
   if (text(b, 0, 4) !== 'XFSB') return null;
   const bs = b.readUInt32BE(4);
   const blocks = b.readUInt32BE(8) * 0x100000000 + b.readUInt32BE(12);
-  if (!pow2(bs, 512, 65536) || blocks === 0) return null;
-  const found: FsFound = { fs: 'XFS', size: blocks * bs };
+  const agBlocks = b.readUInt32BE(84);
+  const agCount = b.readUInt32BE(88);
+  if (!pow2(bs, 512, 65536) || blocks === 0 || agBlocks === 0 || agCount === 0 || agBlocks * agCount < blocks) return null;
+  const u = b.subarray(32, 48).toString('hex');
+  const found: FsFound = { fs: 'XFS', size: blocks * bs, groupBytes: agBlocks * bs, id: `${u.slice(0, 8)}-${u.slice(8, 12)}-${u.slice(12, 16)}-${u.slice(16, 20)}-${u.slice(20)}` };
   const label = clean(text(b, 108, 12));
   return label ? { ...found, label } : found;
 }

@@ -164,6 +164,14 @@ export async function scanDisk(dev: BlockDevice, sectorSize?: SectorSize): Promi
   result.probes += tail.probes;
   hits.push(...tail.hits);
 
+  // XFS: every allocation group starts with a superblock copy that carries no AG number; one found a
+  // whole number of AGs after a primary of the same file system (UUID) is that primary's copy.
+  for (const h of hits) {
+    if (h.fs.fs !== 'XFS' || h.backup || !h.fs.groupBytes) continue;
+    const first = hits.find((o) => o !== h && o.fs.fs === 'XFS' && !o.backup && o.fs.id === h.fs.id && o.start < h.start && (h.start - o.start) % h.fs.groupBytes! === 0);
+    if (first) Object.assign(h, { how: `XFS superblock copy of allocation group ${(h.start - first.start) / h.fs.groupBytes} at byte ${h.start}`, start: first.start, backup: true });
+  }
+
   // One candidate per (start, file-system family); backup GPT entries join the one at their start.
   const byKey = new Map<string, Candidate & { primary: boolean; backupSeen: boolean }>();
   for (const h of hits) {
