@@ -6,6 +6,8 @@ interface PartitionsArgs extends OpenArgs {
   addr: string;
   json?: boolean;
   scan?: boolean;
+  progress?: boolean;
+  quiet?: boolean;
 }
 
 export const command: CommandModule<object, PartitionsArgs> = {
@@ -20,6 +22,8 @@ export const command: CommandModule<object, PartitionsArgs> = {
         describe:
           'also look for partitions without the table: the backup GPT at the end of the disk, then NTFS/FAT/exFAT/ext2-4/XFS/LVM2/swap/BitLocker/LUKS/VMFS signatures at every 1 MiB and the backups they keep (NTFS last sector, FAT32 sector 6, ext backup superblocks); bounded: one small read per MiB, none where the map says zeros',
       })
+      .option('progress', { alias: 'p', type: 'boolean', describe: 'show the scan\'s progress on stderr (default: when stderr is a terminal)' })
+      .option('quiet', { alias: 'q', type: 'boolean', describe: 'no progress' })
       .epilog(
         `${ADDRESS_HELP}\n` +
           'Partition N of a disk is the address ADDR#pN (table numbering; without a readable table, candidate N of --scan); ' +
@@ -48,7 +52,16 @@ export const command: CommandModule<object, PartitionsArgs> = {
       }
       const parts = table ? (await describePartitions(dev, table)).map((p) => ({ ...p, holds: holdsText(p) })) : [];
       const pt = table ? { scheme: table.scheme, 'sector-size': table.sectorSize, 'sector-size-from': table.sectorSizeHow, warnings: table.warnings, partitions: parts } : null;
-      const scan = argv.scan ? await scanDisk(dev, o.sectorSize) : undefined;
+      let scan;
+      if (argv.scan) {
+        const show = argv.quiet ? false : (argv.progress ?? process.stderr.isTTY === true);
+        const progress = show ? new (await import('../convert/progress.js')).Progress(dev.size) : undefined;
+        try {
+          scan = await scanDisk(dev, o.sectorSize, progress && ((done) => progress.update(done)));
+        } finally {
+          progress?.clear();
+        }
+      }
       const sector = table?.sectorSize ?? o.sectorSize ?? scan?.backupGpt?.sectorSize ?? 512;
       if (argv.json) {
         await writeJson({ address: opened.address, size: dev.size, 'partition-table': pt, ...(tableError ? { 'table-error': tableError } : {}), ...(scan ? { scan } : {}) });

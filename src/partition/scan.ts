@@ -141,7 +141,8 @@ async function tailHits(dev: BlockDevice): Promise<{ hits: Hit[]; probes: number
   return { hits, probes: 1 };
 }
 
-export async function scanDisk(dev: BlockDevice, sectorSize?: SectorSize): Promise<ScanResult> {
+/** `onProgress(byte offset reached)`: called after each probe (the CLI draws its progress line from it). */
+export async function scanDisk(dev: BlockDevice, sectorSize?: SectorSize, onProgress?: (done: number) => void): Promise<ScanResult> {
   const result: ScanResult = { size: dev.size, probes: 0, candidates: [] };
   const hits: Hit[] = [];
   const gptEntries: NonNullable<Candidate['gpt']>[] = [];
@@ -157,6 +158,7 @@ export async function scanDisk(dev: BlockDevice, sectorSize?: SectorSize): Promi
     result.probes++;
     const { buf, at } = await readClipped(dev, o - BEFORE, BEFORE + AFTER);
     hits.push(...hitsIn(buf, at, o));
+    onProgress?.(o);
     const vmfs = await probeVmfs(dev, o);
     if (vmfs && !vmfs.fs.startsWith('VMFS LVM device') ) hits.push({ start: o, fs: vmfs, how: `${vmfs.fs} FS descriptor for a volume starting at byte ${o}`, backup: false });
   }
