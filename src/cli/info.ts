@@ -31,10 +31,12 @@ export const command: CommandModule<object, InfoArgs> = {
         return (await import('./info-volume.js')).printVolumeInfo(argv.addr, argv);
       }
       if (opened.partition) {
-        const facts = { filename: opened.address, format: 'partition', ...opened.partition, 'virtual-size': opened.device.size };
+        const { probeAt } = await import('../partition/fs-probe.js');
+        const content = await probeAt(opened.device, 0);
+        const facts = { filename: opened.address, format: 'partition', ...opened.partition, 'virtual-size': opened.device.size, 'file-system': content };
         if (argv.json) return void (await writeJson(facts));
         const p = opened.partition;
-        const lines = [`image: ${facts.filename}`, `partition ${p.number} of ${p.disk} (from its ${p.from === 'table' ? 'partition table' : 'scan: no table'})`, `start: byte ${p.start}`, `virtual size: ${p.size} bytes`];
+        const lines = [`image: ${facts.filename}`, `partition ${p.number} of ${p.disk} (from its ${p.from === 'table' ? 'partition table' : 'scan: no table'})`, `start: byte ${p.start}`, `virtual size: ${p.size} bytes`, `file system: ${content ? `${content.fs}${content.label ? ` "${content.label}"` : ''}${content.id ? ` id ${content.id}` : ''}` : 'none recognized at its start'}`];
         for (const x of p.patches ?? []) lines.push(`repaired: bytes ${x.offset}+${x.length}: ${x.why} (the evidence is not changed)`);
         return void (await writeOut(lines.join('\n') + '\n'));
       }
