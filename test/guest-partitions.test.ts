@@ -73,6 +73,8 @@ let dir: string;
 let raw: string;
 let vmdk: string;
 const d: Record<'d1' | 'd2' | 'd3', string> = { d1: '', d2: '', d3: '' };
+/** The VMFS LUN holding guest.vmdk and d3.vmdk (built by the "inside a VMFS LUN" test). */
+let lun = '';
 
 beforeAll(async () => {
   dir = tmpDir('guest-partitions');
@@ -236,7 +238,7 @@ describe.runIf(requireTools(...TSK))('guest partitions on the corpus/guest disk'
   it('inside a VMFS LUN: lun.img::/VM/guest.vmdk#p2 and the damaged copy :repaired, as on the host', async () => {
     const d3vmdk = path.join(dir, 'd3.vmdk');
     expect((await runProcess('qemu-img', ['convert', '-f', 'raw', '-O', 'vmdk', '-o', 'subformat=monolithicSparse', d.d3, d3vmdk])).code).toBe(0);
-    const lun = path.join(dir, 'lun.img');
+    lun = path.join(dir, 'lun.img');
     await buildVmfs5(
       {
         label: 'GUESTS',
@@ -252,6 +254,24 @@ describe.runIf(requireTools(...TSK))('guest partitions on the corpus/guest disk'
     expect(await flsOf(`${lun}::/VM/guest.vmdk#p2`, 'lun-p2')).toEqual(guest.fls[String(truth[1]!.sector)]);
     expect(await flsOf(`${lun}::/VM/d3.vmdk#p3:repaired`, 'lun-d3p3')).toEqual(guest.fls[String(truth[2]!.sector)]);
   }, 120_000);
+
+  it.runIf(requireTools('/dev/fuse', 'fusermount'))('the datastore mount shows each disk\'s partitions, and d3\'s repaired views, next to it under .disks', async () => {
+    expect(lun).not.toBe('');
+    // The datastore mount: each disk's partitions (and d3's repaired views) next to it under .disks.
+    const { unmount } = await import('./helpers/fuse.js');
+    const mnt = path.join(dir, 'mnt-lun');
+    mkdirSync(mnt, { recursive: true });
+    expect((await runCli(['mount', lun, mnt])).code).toBe(0);
+    try {
+      const views = readdirSync(path.join(mnt, '.disks', 'VM')).sort();
+      expect(views).toEqual(['d3-p1-repaired.raw', 'd3-p1.raw', 'd3-p2-repaired.raw', 'd3-p2.raw', 'd3-p3-repaired.raw', 'd3-p3.raw', 'd3.raw', 'guest-p1.raw', 'guest-p2.raw', 'guest-p3.raw', 'guest.raw']);
+      expect(fls(path.join(mnt, '.disks', 'VM', 'guest-p1.raw'), 0)).toEqual(guest.fls[String(truth[0]!.sector)]);
+      expect(fls(path.join(mnt, '.disks', 'VM', 'd3-p2-repaired.raw'), 0)).toEqual(guest.fls[String(truth[1]!.sector)]);
+    } finally {
+      await runCli(['umount', mnt]);
+      await unmount(mnt);
+    }
+  }, 60_000);
 });
 
 describe('bad input: clear lines, documented exit codes, bounded work', () => {
