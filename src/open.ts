@@ -2,11 +2,14 @@
  * One address syntax for every command:
  *   disk.vmdk | lun.img | /dev/sdb            a host path
  *   lun.img::/VM/VM.vmdk                      a path inside the VMFS volume in lun.img
+ *   ADDR#pN                                   partition N of the disk ADDR opens as
+ *   ADDR#pN:repaired                          the same with a destroyed boot sector/superblock read from its backup
  * A VMDK (by content, not by name) opens as its virtual disk; a delta extent
  * named on its own, and anything else, as its bytes.
  */
 import path from 'node:path';
 import type { BlockDevice } from './device/block-device.js';
+import { existsSync } from 'node:fs';
 import { FileDevice } from './device/file-device.js';
 import { HostResolver } from './device/resolver.js';
 import { VmfskitError } from './errors.js';
@@ -32,6 +35,22 @@ export function parseAddress(addr: string): Address {
   return { host, inner };
 }
 
+/** `#p2`, `#p2:repaired` at the very end of an address: a partition of the disk before it. */
+const PARTITION_SUFFIX = /^(.+)#p([1-9][0-9]{0,3})(:repaired)?$/;
+
+export interface PartitionSuffix {
+  /** The disk's address. */
+  base: string;
+  partition: number;
+  repaired: boolean;
+}
+
+/** The partition suffix of `addr`, if it has one (whether a file of that exact name exists is openAddress's question). */
+export function partitionSuffix(addr: string): PartitionSuffix | undefined {
+  const m = PARTITION_SUFFIX.exec(addr);
+  return m ? { base: m[1]!, partition: Number(m[2]), repaired: m[3] !== undefined } : undefined;
+}
+
 export function formatAddress(host: string, inner?: string): string {
   return inner === undefined ? host : `${host}${SEP}${inner}`;
 }
@@ -41,6 +60,8 @@ export interface OpenOptions extends VmdkOpenOptions {
   partition?: number;
   /** Other LUN images of a spanned datastore. */
   extents?: string[];
+  /** Sector size of LUNs and guest disks (`--sector-size`), found from the GPT when not given. */
+  sectorSize?: 512 | 4096;
   /** Read a VMDK file's own bytes instead of its virtual disk (`--container`). */
   container?: boolean;
 }
@@ -48,13 +69,15 @@ export interface OpenOptions extends VmdkOpenOptions {
 export interface Opened {
   address: string;
   /** What the bytes are: a VMDK's virtual disk, a file in VMFS, or a host file/device. */
-  kind: 'vmdk' | 'vmfs-file' | 'host';
+  kind: 'vmdk' | 'vmfs-file' | 'host' | 'partition';
   device: BlockDevice;
   vmdk?: VmdkDisk;
   /** Set when the address points inside a VMFS volume. */
   volume?: VmfsVolume;
   /** The address names a delta extent on its own, opened as its file bytes (see deltaExtent). */
   deltaExtent?: DeltaExtentKind;
+  /** Set for `ADDR#pN[:repaired]`: where the partition lies on the disk ADDR, and what a repaired view changed. */
+  partition?: { number: number; start: number; size: number; from: 'table' | 'scan'; disk: string; patches?: Array<{ offset: number; length: number; why: string }> };
   close(): Promise<void>;
 }
 
@@ -87,7 +110,7 @@ export async function openVolume(host: string, opts: OpenOptions = {}): Promise<
   const extents: BlockDevice[] = [];
   try {
     for (const e of opts.extents ?? []) extents.push(await FileDevice.open(e));
-    return await openVmfs(lun, host + SEP, { partition: opts.partition, extents });
+    return await openVmfs(lun, host + SEP, { partition: opts.partition, extents, sectorSize: opts.sectorSize });
   } catch (e) {
     await lun.close();
     for (const x of extents) await x.close();
@@ -95,8 +118,50 @@ export async function openVolume(host: string, opts: OpenOptions = {}): Promise<
   }
 }
 
-/** Open any address as a BlockDevice. */
+/** True when `addr` names an existing host file, or an existing path in its VMFS volume. */
+async function namesSomething(addr: string, opts: OpenOptions): Promise<boolean> {
+  const a = parseAddress(addr);
+  if (a.inner === undefined) return existsSync(a.host);
+  if (!existsSync(a.host)) return false;
+  const volume = await openVolume(a.host, opts);
+  try {
+    await volume.stat(a.inner);
+    return true;
+  } catch (e) {
+    if ((e as { code?: string }).code === 'NOT_FOUND') return false;
+    throw e;
+  } finally {
+    await volume.close();
+  }
+}
+
+/**
+ * Open any address as a BlockDevice. A trailing `#pN` / `#pN:repaired` names
+ * a partition of the disk before it — unless a file of that exact name exists
+ * (a `#` in a real file name keeps working).
+ */
 export async function openAddress(addr: string, opts: OpenOptions = {}): Promise<Opened> {
+  const part = partitionSuffix(addr);
+  if (!part || (await namesSomething(addr, opts))) return openWhole(addr, opts);
+  const whole = await openWhole(part.base, opts);
+  try {
+    const { openPartition } = await import('./partition/guest.js');
+    const p = await openPartition(whole.device, part.partition, addr, { repaired: part.repaired, sectorSize: opts.sectorSize });
+    return {
+      address: addr,
+      kind: 'partition',
+      device: p.device,
+      volume: whole.volume,
+      partition: { number: part.partition, start: p.start, size: p.size, from: p.from, disk: part.base, ...(p.patches ? { patches: p.patches.map((x) => ({ offset: x.offset, length: x.bytes.length, why: x.why })) } : {}) },
+      close: () => whole.close(),
+    };
+  } catch (e) {
+    await whole.close();
+    throw e;
+  }
+}
+
+async function openWhole(addr: string, opts: OpenOptions): Promise<Opened> {
   const a = parseAddress(addr);
   if (a.inner === undefined) {
     const dev = await FileDevice.open(a.host);
@@ -153,10 +218,10 @@ export async function openAddress(addr: string, opts: OpenOptions = {}): Promise
 }
 
 /** True when the host file holds a VMFS volume (whole LUN or bare partition). */
-export async function hostHasVmfs(host: string): Promise<boolean> {
+export async function hostHasVmfs(host: string, sectorSize?: 512 | 4096): Promise<boolean> {
   const dev = await FileDevice.open(host);
   try {
-    return await sniffVmfs(dev);
+    return await sniffVmfs(dev, sectorSize);
   } finally {
     await dev.close();
   }

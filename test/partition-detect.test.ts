@@ -111,7 +111,7 @@ describe('partition detection', () => {
       [2048, 20480, VMFS],
       [22528, 20480, VMFS],
     ]);
-    await expect(findVmfsPartition(lun)).rejects.toMatchObject({ code: 'USAGE', message: expect.stringMatching(/2 VMFS partitions \(numbers 1, 2\): choose one with --partition N/) });
+    await expect(findVmfsPartition(lun)).rejects.toMatchObject({ code: 'USAGE', message: expect.stringMatching(/2 VMFS partitions \(numbers 1, 2: 1 = VMware VMFS, VMFS LVM device .*; 2 = VMware VMFS, .*\): choose one with --partition N/) });
     expect((await findVmfsPartition(lun, 2)).chosen.entry?.start).toBe(22528 * 512);
     await expect(findVmfsPartition(lun, 3)).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });

@@ -20,6 +20,7 @@ export const commandFiles: Record<string, () => Promise<CommandFile>> = {
   triage: () => import('./triage.js'),
   timeline: () => import('./timeline.js'),
   freespace: () => import('./freespace.js'),
+  partitions: () => import('./partitions.js'),
   convert: () => import('./convert.js'),
   hash: () => import('./hash.js'),
   verify: () => import('./verify.js'),

@@ -4,6 +4,7 @@ import type { OpenOptions } from '../open.js';
 
 export interface OpenArgs {
   partition?: number;
+  'sector-size'?: number;
   extent?: string[];
   'ignore-cid'?: boolean;
   'ignore-journal'?: boolean;
@@ -13,6 +14,11 @@ export interface OpenArgs {
 export function withOpenOptions<T>(y: Argv<T>): Argv<T & OpenArgs> {
   return y
     .option('partition', { type: 'number', describe: 'VMFS partition number when the LUN holds several (1-based)' })
+    .option('sector-size', {
+      type: 'number',
+      choices: [512, 4096],
+      describe: 'sector size of the LUN or disk (GPT/MBR LBAs): found from where the GPT header is (byte 512 or 4096) unless given',
+    })
     .option('extent', { type: 'string', array: true, nargs: 1, describe: 'another LUN image of a spanned VMFS datastore (repeatable)' })
     .option('ignore-cid', {
       type: 'boolean',
@@ -29,11 +35,13 @@ export function withOpenOptions<T>(y: Argv<T>): Argv<T & OpenArgs> {
 }
 
 export function openOptions(a: OpenArgs): OpenOptions {
-  return { partition: a.partition, extents: a.extent, ignoreCidMismatch: a['ignore-cid'], ignoreDirtyJournal: a['ignore-journal'], redundantGd: a['redundant-gd'] };
+  return { partition: a.partition, sectorSize: a['sector-size'] as 512 | 4096 | undefined, extents: a.extent, ignoreCidMismatch: a['ignore-cid'], ignoreDirtyJournal: a['ignore-journal'], redundantGd: a['redundant-gd'] };
 }
 
 export const ADDRESS_HELP =
-  'ADDR is a host path (disk.vmdk, lun.img, /dev/sdb) or a path inside the VMFS volume of a LUN image: lun.img::/VM/VM.vmdk';
+  'ADDR is a host path (disk.vmdk, lun.img, /dev/sdb) or a path inside the VMFS volume of a LUN image: lun.img::/VM/VM.vmdk. ' +
+  'A trailing #pN names partition N of that disk (disk.vmdk#p2, lun.img::/VM/VM-000001.vmdk#p1; without a readable table, candidate N of partitions --scan), ' +
+  '#pN:repaired the same with a destroyed NTFS/FAT32 boot sector or ext superblock read from its backup; a file whose name really ends in #pN is that file.';
 
 /** Runs a plain invocation of a command, or answers undefined for yargs to parse it. */
 export type Plain = (tokens: string[]) => (() => Promise<void>) | undefined;

@@ -26,10 +26,21 @@ export const command: CommandModule<object, InfoArgs> = {
         const { infoText } = await import('../vmdk/info-text.js');
         return void (await writeOut(infoText(opened.vmdk)));
       }
-      if (opened.kind === 'host' && (await hostHasVmfs(argv.addr))) {
+      if (opened.kind === 'host' && (await hostHasVmfs(argv.addr, openOptions(argv).sectorSize))) {
         await opened.close();
         return (await import('./info-volume.js')).printVolumeInfo(argv.addr, argv);
       }
+      if (opened.partition) {
+        const { probeAt } = await import('../partition/fs-probe.js');
+        const content = await probeAt(opened.device, 0);
+        const facts = { filename: opened.address, format: 'partition', ...opened.partition, 'virtual-size': opened.device.size, 'file-system': content };
+        if (argv.json) return void (await writeJson(facts));
+        const p = opened.partition;
+        const lines = [`image: ${facts.filename}`, `partition ${p.number} of ${p.disk} (from its ${p.from === 'table' ? 'partition table' : 'scan: no table'})`, `start: byte ${p.start}`, `virtual size: ${p.size} bytes`, `file system: ${content ? `${content.fs}${content.label ? ` "${content.label}"` : ''}${content.id ? ` id ${content.id}` : ''}` : 'none recognized at its start'}`];
+        for (const x of p.patches ?? []) lines.push(`repaired: bytes ${x.offset}+${x.length}: ${x.why} (the evidence is not changed)`);
+        return void (await writeOut(lines.join('\n') + '\n'));
+      }
+      if (opened.kind === 'host' && (await (await import('./info-volume.js')).printTableInfo(argv.addr, argv))) return;
       if (opened.deltaExtent) {
         // Opened as a file (see open.ts): say what it is and which address shows the snapshot's disk.
         const { descriptorsNaming } = await import('../hash/extent-owner.js');

@@ -9,8 +9,69 @@
  */
 import path from 'node:path';
 import { findDiskStates, type DiskState, type FolderAccess } from '../inventory/index.js';
+import type { BlockDevice } from '../device/block-device.js';
 import { openVmdk, type VmdkDisk, type VmdkOpenOptions } from '../vmdk/index.js';
 import type { Log } from './ops.js';
+
+/** A partition of a disk view (`VM-p2.raw`), or its repaired view (`VM-p2-repaired.raw`). */
+export interface PartitionView {
+  path: string;
+  device: BlockDevice;
+  /** The disk view's path. */
+  of: string;
+  number: number;
+  start: number;
+  size: number;
+  /** What the repaired view changed (the evidence is not changed). */
+  patches?: Array<{ offset: number; length: number; why: string }>;
+}
+
+/**
+ * Every partition of each disk as a raw view next to it — `dir/VM.raw` gets
+ * `dir/VM-p1.raw`, `dir/VM-p2.raw` … (table numbering; for a disk without a
+ * readable table, the candidates of `partitions --scan`), so `fls` needs no
+ * `-o` — and, where a partition's first block is destroyed but a backup
+ * survives, `dir/VM-pN-repaired.raw`. Failures are logged, not fatal.
+ */
+export async function partitionViews(disks: Array<{ path: string; device: BlockDevice }>, sectorSize: 512 | 4096 | undefined, log: Log): Promise<PartitionView[]> {
+  const { readTable } = await import('../partition/index.js');
+  const { describePartitions } = await import('../partition/guest.js');
+  const { scanDisk } = await import('../partition/scan.js');
+  const { SliceDevice } = await import('../device/slice-device.js');
+  const { PatchedDevice } = await import('../device/patched-device.js');
+  const out: PartitionView[] = [];
+  for (const d of disks) {
+    const base = d.path.replace(/\.raw$/i, '');
+    try {
+      const table = await readTable(d.device, sectorSize).catch(() => null);
+      const parts: Array<{ number: number; start: number; size: number; repair?: Awaited<ReturnType<typeof import('../partition/repair.js').planRepair>> }> = [];
+      if (table && table.partitions.some((p) => !p.container)) {
+        for (const p of await describePartitions(d.device, table)) {
+          if (p.container || p.problems || p.size === 0) continue;
+          parts.push({ number: p.index, start: p.start, size: p.size, repair: p.repair });
+        }
+      } else {
+        const { planRepair } = await import('../partition/repair.js');
+        for (const c of (await scanDisk(d.device, sectorSize)).candidates) {
+          if (c.size === undefined || c.start + c.size > d.device.size) continue;
+          const repair = c.primaryDestroyed ? await planRepair(new SliceDevice(d.device, c.start, c.size)) : null;
+          parts.push({ number: c.number, start: c.start, size: c.size, repair });
+        }
+      }
+      for (const p of parts) {
+        const slice = new SliceDevice(d.device, p.start, p.size, `${d.path}#p${p.number}`);
+        out.push({ path: `${base}-p${p.number}.raw`, device: slice, of: d.path, number: p.number, start: p.start, size: p.size });
+        if (p.repair) {
+          const device = new PatchedDevice(slice, p.repair.patches, `${d.path}#p${p.number}:repaired`);
+          out.push({ path: `${base}-p${p.number}-repaired.raw`, device, of: d.path, number: p.number, start: p.start, size: p.size, patches: p.repair.patches.map((x) => ({ offset: x.offset, length: x.bytes.length, why: x.why })) });
+        }
+      }
+    } catch (e) {
+      log(`${d.path}: partitions not shown: ${(e as Error).message}`);
+    }
+  }
+  return out;
+}
 
 export interface DiskView {
   /** Path in the mount, e.g. "/.disks/VM/VM@Before-update.raw". */

@@ -7,7 +7,7 @@ import type { BlockDevice, Run } from '../device/block-device.js';
 import { available } from '../device/block-device.js';
 import { singleRun } from '../device/runs.js';
 import { VERSION } from '../version.js';
-import type { DiskView } from './disk-views.js';
+import type { DiskView, PartitionView } from './disk-views.js';
 import { S_IFREG, syntheticAttr, type FileNode } from './tree.js';
 
 export interface InfoFacts {
@@ -17,6 +17,8 @@ export interface InfoFacts {
   kind: string;
   volume?: Record<string, unknown>;
   views: DiskView[];
+  /** The partition views next to the disk views. */
+  partitions?: PartitionView[];
   /** Paths of plain files shown (non-VMDK sources). */
   files?: Array<{ path: string; size: number }>;
   notes: string[];
@@ -47,6 +49,10 @@ export function infoText(f: InfoFacts): string {
       lines.push(`  layer ${i}: ${l.filename} (${l.createType}) CID ${hex(l.cid)} parentCID ${hex(l.parentCid)}`);
       for (const w of l.warnings) lines.push(`    warning: ${w}`);
     });
+  }
+  for (const p of f.partitions ?? []) {
+    lines.push('', `${p.path}: ${p.size} bytes, partition ${p.number} of ${p.of} at byte ${p.start}${p.patches ? ' — REPAIRED view' : ''}`);
+    for (const x of p.patches ?? []) lines.push(`  repaired: bytes ${x.offset}+${x.length}: ${x.why} (the evidence is not changed)`);
   }
   if (f.notes.length) lines.push('', 'notes:', ...f.notes.map((n) => `  ${n}`));
   return lines.join('\n') + '\n';

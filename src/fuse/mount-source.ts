@@ -10,7 +10,8 @@ import path from 'node:path';
 import { VmfskitError } from '../errors.js';
 import { formatAddress, hostHasVmfs, openAddress, openVolume, parseAddress, type OpenOptions } from '../open.js';
 import type { VmfsVolume } from '../vmfs/index.js';
-import { chainViews, folderViews, labelChain, safeName, stem, type DiskView } from './disk-views.js';
+import { existsSync } from 'node:fs';
+import { chainViews, folderViews, labelChain, partitionViews, safeName, stem, type DiskView } from './disk-views.js';
 import { infoText, textNode, type InfoFacts } from './info-text.js';
 import type { Log } from './ops.js';
 import { MemTree, OverlayTree, S_IFREG, syntheticAttr, type Tree, type VolumeUsage } from './tree.js';
@@ -30,7 +31,8 @@ export async function buildMountSource(addr: string, opts: OpenOptions, log: Log
   const a = parseAddress(addr);
   const facts: InfoFacts = { source: formatAddress(path.resolve(a.host), a.inner), mountedAt: new Date(), kind: '', views: [], notes: [] };
   const mem = new MemTree(facts.mountedAt.getTime());
-  if (a.inner === undefined && (await hostHasVmfs(a.host))) {
+  // `guest.raw#p1` (a partition address) is no host file: it goes the openAddress way.
+  if (a.inner === undefined && existsSync(a.host) && (await hostHasVmfs(a.host, opts.sectorSize))) {
     const volume = await openVolume(a.host, opts);
     try {
       facts.kind = 'VMFS volume';
@@ -44,6 +46,7 @@ export async function buildMountSource(addr: string, opts: OpenOptions, log: Log
       if (facts.views.length === 0) facts.notes.push('no virtual disk found on this volume: .disks is empty');
       mem.add(DISKS_DIR, { kind: 'dir', attr: syntheticAttr(0o040000, 0, facts.mountedAt.getTime()) });
       addViews(mem, facts.views);
+      await addPartitionViews(mem, facts, facts.views.map((v) => ({ path: v.path, device: v.disk })), opts, noted);
       mem.add(INFO_FILE, textNode(infoText(facts), INFO_FILE, facts.mountedAt.getTime()));
       const tree = new OverlayTree(mem, new VmfsTree(volume, await volumeUsage(volume, log)));
       return { tree, close: () => closeAll(facts.views, tree) };
@@ -71,11 +74,27 @@ export async function buildMountSource(addr: string, opts: OpenOptions, log: Log
     }
     if (opened.volume) facts.volume = opened.volume.info();
     addViews(mem, facts.views);
+    const disks = facts.views.length ? facts.views.map((v) => ({ path: v.path, device: v.disk })) : (facts.files ?? []).map((f) => ({ path: f.path, device: opened.device }));
+    await addPartitionViews(mem, facts, disks, opts, log);
     mem.add(INFO_FILE, textNode(infoText(facts), INFO_FILE, facts.mountedAt.getTime()));
     return { tree: mem, close: () => opened.close() };
   } catch (e) {
     await opened.close();
     throw e;
+  }
+}
+
+/** `VM-p1.raw` … next to each disk view (disk-views.ts partitionViews), listed in the info file. */
+async function addPartitionViews(mem: MemTree, facts: InfoFacts, disks: Array<{ path: string; device: import('../device/block-device.js').BlockDevice }>, opts: OpenOptions, log: Log): Promise<void> {
+  const parts = await partitionViews(disks, opts.sectorSize, log);
+  facts.partitions = parts;
+  const taken = new Set([...facts.views.map((v) => v.path), ...(facts.files ?? []).map((f) => f.path)]);
+  for (const p of parts) {
+    if (taken.has(p.path)) {
+      log(`${p.path}: not shown, the name is taken`);
+      continue;
+    }
+    mem.add(p.path, { kind: 'file', attr: syntheticAttr(S_IFREG, p.size, mem.timeMs), shared: true, open: async () => p.device });
   }
 }
 

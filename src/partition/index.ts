@@ -6,11 +6,12 @@
 import type { BlockDevice } from '../device/block-device.js';
 import { SliceDevice } from '../device/slice-device.js';
 import { VmfskitError } from '../errors.js';
-import { readGpt } from './gpt.js';
+import { probeVmfs, type FsFound } from './fs-probe.js';
+import { detectGpt } from './gpt.js';
 import { readMbr } from './mbr.js';
-import type { PartitionEntry, PartitionTable } from './types.js';
+import type { PartitionEntry, PartitionTable, SectorSize } from './types.js';
 
-export type { PartitionEntry, PartitionTable } from './types.js';
+export type { PartitionEntry, PartitionTable, SectorSize } from './types.js';
 export { VMFS_GPT_TYPE } from './gpt.js';
 
 export const LVM_MAGIC = 0xc001d00d;
@@ -40,24 +41,39 @@ export async function vmfsContent(dev: BlockDevice, start = 0): Promise<'lvm' | 
   return fs === FS_MAGIC || fs === FS_MAGIC_L ? 'volume' : null;
 }
 
-/** Read the partition table (if any) and list the VMFS partitions on it. */
-export async function scanLun(dev: BlockDevice): Promise<Layout> {
-  let table: PartitionTable | null = null;
-  const mbr = await readMbr(dev);
-  for (const sector of [512, 4096]) {
-    table = await readGpt(dev, sector);
-    if (table) break;
+/**
+ * The partition table of a disk: GPT (sector size found, or `sectorSize`),
+ * else MBR (with logical partitions), else null. A protective MBR without
+ * any valid GPT header is an error.
+ */
+export async function readTable(dev: BlockDevice, sectorSize?: SectorSize): Promise<PartitionTable | null> {
+  const mbr = await readMbr(dev, sectorSize ?? 512);
+  const table = await detectGpt(dev, sectorSize);
+  if (table) return table;
+  if (mbr && !mbr.protective && mbr.entries.length > 0) {
+    const how = sectorSize ? `--sector-size ${sectorSize}` : 'MBR LBAs: 512 assumed (--sector-size 4096 for a 4Kn disk)';
+    return { scheme: 'mbr', sectorSize: sectorSize ?? 512, sectorSizeHow: how, partitions: mbr.entries, warnings: mbr.warnings };
   }
-  if (!table && mbr && !mbr.protective && mbr.entries.length > 0) table = { scheme: 'mbr', sectorSize: 512, partitions: mbr.entries, warnings: [] };
-  if (!table && mbr?.protective) {
+  if (mbr?.protective) {
     throw new VmfskitError('CORRUPT', 'protective MBR (type 0xEE) but no valid GPT header, primary or backup', { file: dev.name, structure: 'GPT header', offset: 512 });
   }
+  return null;
+}
+
+/** Read the partition table (if any) and list the VMFS partitions on it. */
+export async function scanLun(dev: BlockDevice, sectorSize?: SectorSize): Promise<Layout> {
+  const table = await readTable(dev, sectorSize);
   const vmfs: Layout['vmfs'] = [];
   if (table) {
     for (const p of table.partitions) {
+      if (p.container) continue;
       // Trust the type, but also find VMFS behind a mislabelled entry (a re-typed partition is still evidence).
-      const content = await vmfsContent(dev, p.start);
-      if (p.isVmfs || content) vmfs.push({ entry: p, content: content ?? 'lvm' });
+      const content = p.problems ? null : await vmfsContent(dev, p.start);
+      if (!p.isVmfs && !content) continue;
+      if (p.problems) {
+        throw new VmfskitError('CORRUPT', `VMFS partition ${p.index} ${p.problems[0]}`, { file: dev.name, structure: `${table.scheme.toUpperCase()} entry ${p.index}` });
+      }
+      vmfs.push({ entry: p, content: content ?? 'lvm' });
     }
   }
   if (vmfs.length === 0) {
@@ -68,8 +84,8 @@ export async function scanLun(dev: BlockDevice): Promise<Layout> {
 }
 
 /** The one VMFS partition to open (`partition` = 1-based table number when there are several). */
-export async function findVmfsPartition(dev: BlockDevice, partition?: number): Promise<{ device: BlockDevice; layout: Layout; chosen: Layout['vmfs'][number] }> {
-  const layout = await scanLun(dev);
+export async function findVmfsPartition(dev: BlockDevice, partition?: number, sectorSize?: SectorSize): Promise<{ device: BlockDevice; layout: Layout; chosen: Layout['vmfs'][number] }> {
+  const layout = await scanLun(dev, sectorSize);
   const { table, vmfs } = layout;
   if (vmfs.length === 0) {
     const what = table
@@ -85,9 +101,18 @@ export async function findVmfsPartition(dev: BlockDevice, partition?: number): P
     }
     chosen = hit;
   } else if (vmfs.length > 1) {
-    throw new VmfskitError('USAGE', `${vmfs.length} VMFS partitions (numbers ${vmfs.map((v) => v.entry!.index).join(', ')}): choose one with --partition N`, { file: dev.name });
+    const each: string[] = [];
+    for (const v of vmfs) each.push(`${v.entry!.index} = ${describeEntry(v.entry!, await probeVmfs(dev, v.entry!.start))}`);
+    throw new VmfskitError('USAGE', `${vmfs.length} VMFS partitions (numbers ${vmfs.map((v) => v.entry!.index).join(', ')}: ${each.join('; ')}): choose one with --partition N`, { file: dev.name });
   }
   const e = chosen.entry;
   const device = e ? new SliceDevice(dev, e.start, e.size, `${dev.name}`) : dev;
   return { device, layout, chosen };
+}
+
+/** "VMware VMFS "datastore1" VMFS-6.82": a partition's type and what its content says it is. */
+export function describeEntry(p: PartitionEntry, fs: FsFound | null): string {
+  const type = p.typeName ?? p.type;
+  if (!fs) return type;
+  return `${type}, ${fs.fs}${fs.label ? ` "${fs.label}"` : ''}`;
 }

@@ -56,13 +56,15 @@ export interface VmfsOpenOptions {
   partition?: number;
   /** Other LUN images/devices of a spanned datastore. */
   extents?: BlockDevice[];
+  /** The LUN's sector size when the examiner gives it (`--sector-size`); found from the GPT otherwise. */
+  sectorSize?: 512 | 4096;
 }
 
 /** True when `dev` (a whole LUN, or a bare partition) holds a VMFS volume. */
-export async function sniffVmfs(dev: BlockDevice): Promise<boolean> {
+export async function sniffVmfs(dev: BlockDevice, sectorSize?: 512 | 4096): Promise<boolean> {
   const { scanLun } = await import('../partition/index.js');
   try {
-    return (await scanLun(dev)).vmfs.length > 0;
+    return (await scanLun(dev, sectorSize)).vmfs.length > 0;
   } catch (e) {
     // A damaged partition table is still "not something we can open as VMFS" for sniffing.
     if (isVmfskitError(e)) return false;

@@ -1,16 +1,14 @@
 /** `info` of a VMFS volume in human form (the JSON is Vmfs.info() as is). */
 /* eslint-disable @typescript-eslint/no-explicit-any */
+import { tableLines } from '../partition/info-text.js';
 
 const mib = (n: number) => `${n} bytes (${(n / 1048576).toFixed(n % 1048576 ? 2 : 0)} MiB)`;
 
 export function volumeInfoText(i: Record<string, any>): string {
   const out: string[] = [];
   const pt = i['partition-table'];
-  if (pt) {
-    out.push(`partition table: ${pt.scheme.toUpperCase()}, ${pt['sector-size']}-byte sectors`);
-    for (const p of pt.partitions) out.push(`  ${p.index}: start ${p.start} size ${mib(p.size)} type ${p.type}${p.name ? ` "${p.name}"` : ''}${p.isVmfs ? '  (VMFS)' : ''}`);
-    for (const w of pt.warnings) out.push(`  warning: ${w}`);
-  } else out.push('partition table: none (bare VMFS partition)');
+  if (pt) out.push(...tableLines(pt));
+  else out.push('partition table: none (bare VMFS partition)');
   if (i.lvm) {
     for (const d of i.lvm.devices) {
       out.push(`LVM device: ${d.file} at byte ${d['partition-offset']}, LVM ${d.version}, uuid ${d.uuid}${d['scsi-id'] ? `, SCSI id ${d['scsi-id']}` : ''}`);

@@ -85,14 +85,14 @@ export class Vmfs implements VmfsVolume, FileContext {
   }
 
   static async open(lun: BlockDevice, address: string, opts: VmfsOpenOptions): Promise<Vmfs> {
-    const { device, layout, chosen } = await findVmfsPartition(lun, opts.partition);
+    const { device, layout, chosen } = await findVmfsPartition(lun, opts.partition, opts.sectorSize);
     const hostStart = chosen.entry?.start ?? 0;
     let lv: LogicalVolume | null = null;
     let volume: BlockDevice = device;
     if (chosen.content === 'lvm') {
       const members: LvmDevice[] = [await readLvmDevice(device, hostStart)];
       for (const ext of opts.extents ?? []) {
-        const found = await findVmfsPartition(ext, undefined);
+        const found = await findVmfsPartition(ext, undefined, opts.sectorSize);
         members.push(await readLvmDevice(found.device, found.chosen.entry?.start ?? 0));
       }
       lv = assembleVolume(members, `${address}(volume)`);
@@ -489,7 +489,7 @@ export class Vmfs implements VmfsVolume, FileContext {
       'volume-size': this.volume.size,
       created: new Date(d.createdS * 1000).toISOString(),
       config: d.config,
-      'partition-table': this.layout.table ? { scheme: this.layout.table.scheme, 'sector-size': this.layout.table.sectorSize, partitions: this.layout.table.partitions, warnings: this.layout.table.warnings } : null,
+      'partition-table': this.layout.table ? { scheme: this.layout.table.scheme, 'sector-size': this.layout.table.sectorSize, 'sector-size-from': this.layout.table.sectorSizeHow, partitions: this.layout.table.partitions, warnings: this.layout.table.warnings } : null,
       lvm: this.lv
         ? {
             devices: this.lv.members.map((m) => ({

@@ -16,6 +16,8 @@ export interface WrapOptions {
   type?: string | number;
   /** Damage the primary GPT header's CRC (the backup must be used). */
   breakPrimaryGpt?: boolean;
+  /** GPT sector size: 4096 writes a 4Kn LUN (header at byte 4096, LBAs of 4 KiB). The partition still starts at byte 1 MiB. */
+  sectorSize?: 512 | 4096;
 }
 
 export function guidBytes(g: string): Buffer {
@@ -31,6 +33,12 @@ export interface GptOptions {
   /** Damage the primary / backup header's CRC. */
   breakPrimary?: boolean;
   breakBackup?: boolean;
+  /** Entries in the array (128 by default; fewer make a table that fits in one 512-byte sector). */
+  entries?: number;
+  /** Write the alternate-LBA field as this instead of the last LBA (a stale header of a disk that was bigger). */
+  alternateLba?: number;
+  /** Leave the backup header and array out. */
+  noBackup?: boolean;
 }
 
 /**
@@ -40,7 +48,8 @@ export interface GptOptions {
  */
 export function gptSectors(size: number, sector: number, parts: Array<[first: number, count: number, type: string]>, o: GptOptions = {}): Array<[number, Buffer]> {
   const last = size / sector - 1;
-  const entries = Buffer.alloc(128 * 128);
+  const count = o.entries ?? 128;
+  const entries = Buffer.alloc(count * 128);
   parts.forEach(([first, count, type], i) => {
     guidBytes(type).copy(entries, i * 128);
     guidBytes(`6B8C1E5A-0000-4000-8000-${String(i).padStart(12, '0')}`).copy(entries, i * 128 + 16);
@@ -60,7 +69,7 @@ export function gptSectors(size: number, sector: number, parts: Array<[first: nu
     h.writeBigUInt64LE(BigInt(backupEntries - 1), 48);
     guidBytes('0F1E2D3C-4B5A-4978-8695-A4B3C2D1E0F0').copy(h, 56);
     h.writeBigUInt64LE(BigInt(entriesLba), 72);
-    h.writeUInt32LE(128, 80);
+    h.writeUInt32LE(count, 80);
     h.writeUInt32LE(128, 84);
     h.writeUInt32LE(crc32(entries), 88);
     h.writeUInt32LE(crc32(h.subarray(0, 92)), 16);
@@ -70,16 +79,16 @@ export function gptSectors(size: number, sector: number, parts: Array<[first: nu
   const mbr = Buffer.alloc(SECTOR);
   mbr.writeUInt16LE(0xaa55, 510);
   mbrEntry(mbr, 0, 0xee, 1, Math.min(size / SECTOR - 1, 0xffffffff));
-  return [
+  const out: Array<[number, Buffer]> = [
     [0, mbr],
-    [sector, header(1, last, 2, !!o.breakPrimary)],
+    [sector, header(1, o.alternateLba ?? last, 2, !!o.breakPrimary)],
     [2 * sector, entries],
-    [backupEntries * sector, entries],
-    [last * sector, header(last, 1, backupEntries, !!o.breakBackup)],
   ];
+  if (!o.noBackup) out.push([backupEntries * sector, entries], [last * sector, header(last, 1, backupEntries, !!o.breakBackup)]);
+  return out;
 }
 
-function copySparse(src: string, dst: number, at: number): number {
+export function copySparse(src: string, dst: number, at: number): number {
   const fd = openSync(src, 'r');
   const size = statSync(src).size;
   const buf = Buffer.alloc(1 << 20);
@@ -115,13 +124,15 @@ export function copyImage(src: string, dest: string): void {
 
 /** Write `dest`: a LUN image holding `partition` at byte 1 MiB. */
 export function wrapPartition(partition: string, dest: string, o: WrapOptions): void {
+  const sector = o.sectorSize ?? SECTOR;
+  const startLba = (START_LBA * SECTOR) / sector;
   const partSize = statSync(partition).size;
-  const partSectors = Math.ceil(partSize / SECTOR);
-  const total = (START_LBA + partSectors + 2048) * SECTOR;
+  const partSectors = Math.ceil(partSize / sector);
+  const total = (startLba + partSectors + startLba) * sector;
   const fd = openSync(dest, 'w');
   try {
     ftruncateSync(fd, total);
-    copySparse(partition, fd, START_LBA * SECTOR);
+    copySparse(partition, fd, startLba * sector);
     if (o.scheme === 'mbr') {
       const mbr = Buffer.alloc(SECTOR);
       mbr.writeUInt16LE(0xaa55, 510);
@@ -129,7 +140,7 @@ export function wrapPartition(partition: string, dest: string, o: WrapOptions): 
       writeSync(fd, mbr, 0, SECTOR, 0);
       return;
     }
-    for (const [at, bytes] of gptSectors(total, SECTOR, [[START_LBA, partSectors, typeof o.type === 'string' ? o.type : VMFS_GPT_TYPE]], { breakPrimary: o.breakPrimaryGpt })) {
+    for (const [at, bytes] of gptSectors(total, sector, [[startLba, partSectors, typeof o.type === 'string' ? o.type : VMFS_GPT_TYPE]], { breakPrimary: o.breakPrimaryGpt })) {
       writeSync(fd, bytes, 0, bytes.length, at);
     }
   } finally {
