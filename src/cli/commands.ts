@@ -21,6 +21,7 @@ export const commandFiles: Record<string, () => Promise<CommandFile>> = {
   hash: () => import('./hash.js'),
   verify: () => import('./verify.js'),
   compare: () => import('./compare.js'),
+  entropy: () => import('./entropy.js'),
   mount: () => import('./mount.js'),
   umount: () => import('./umount.js'),
 };
