@@ -22,6 +22,7 @@ export const commandFiles: Record<string, () => Promise<CommandFile>> = {
   verify: () => import('./verify.js'),
   compare: () => import('./compare.js'),
   entropy: () => import('./entropy.js'),
+  descriptor: () => import('./descriptor.js'),
   mount: () => import('./mount.js'),
   umount: () => import('./umount.js'),
 };
