@@ -134,7 +134,7 @@ export async function runDescriptor(req: DescriptorRequest): Promise<number> {
       extentFile: name,
       cid,
       parent,
-      comments: [`written by vmfskit descriptor for the orphaned ${orphan.what}; content id ${chosen ? 'chosen at random' : 'given with --cid'}`],
+      comments: [`written by vmfskit descriptor for the orphaned ${orphan.what}; content id ${chosen ? 'chosen at random' : 'given on the command line'}`],
     },
     randomBytes(12).toString('hex'),
   );
