@@ -7,7 +7,7 @@
  */
 import { describe, expect, it, beforeAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, statSync, writeSync, ftruncateSync, writeFileSync, copyFileSync, chmodSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, statSync, writeSync, ftruncateSync, writeFileSync, chmodSync } from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { runCli, isOneLineError } from './helpers/cli.js';
@@ -16,28 +16,13 @@ import { CORPUS } from './helpers/paths.js';
 import { sha256File } from './helpers/hash.js';
 import { readSection } from '../corpus/builders/manifest.js';
 import { buildVmfs5, type VolumeSpec } from '../corpus/builders/vmfs5/index.js';
+import { damageCopy, prng } from '../corpus/builders/locker-damage.js';
 import { classify, addHistogram, CHI2_UNIFORM_MAX, CLASSES, HIGH_ENTROPY } from '../src/analyze/entropy-stats.js';
 import { crc32 } from '../src/analyze/png.js';
 import { COLOURS } from '../src/analyze/entropy-picture.js';
 
 const MiB = 1 << 20;
 const scratch = scratchCleaned();
-
-/** xorshift32, seeded: the same "ciphertext" every run. */
-function prng(seed: number): (buf: Buffer) => Buffer {
-  let s = seed >>> 0 || 1;
-  return (buf) => {
-    for (let i = 0; i + 4 <= buf.length; i += 4) {
-      s ^= s << 13;
-      s >>>= 0;
-      s ^= s >>> 17;
-      s ^= s << 5;
-      s >>>= 0;
-      buf.writeUInt32LE(s, i);
-    }
-    return buf;
-  };
-}
 
 function stats(buf: Uint8Array) {
   const c = new Uint32Array(256);
@@ -289,12 +274,7 @@ describe('locker-damaged FAT/ext4 guest disk: the random runs are the damaged ra
     expect(conv.code).toBe(0);
     expect(await sha256File(guest)).toBe(tsk.cases.stream!.sha256);
     for (const [name, ranges] of Object.entries(damage)) {
-      const f = path.join(dir, `${name}.raw`);
-      copyFileSync(guest, f);
-      const fd = openSync(f, 'r+');
-      ftruncateSync(fd, SIZE);
-      ranges.forEach(([a, b], i) => writeSync(fd, prng(0x10c4e7 + i)(Buffer.alloc(b - a)), 0, b - a, a));
-      closeSync(fd);
+      expect(damageCopy(guest, path.join(dir, `${name}.raw`), SIZE, name as 'first' | 'spread')).toEqual(ranges);
     }
     const sectors = SIZE / 512;
     const descriptor = ['# Disk DescriptorFile', 'version=1', 'CID=fffffffe', 'parentCID=ffffffff', 'createType="vmfs"', '', `RW ${sectors} VMFS "VM-flat.vmdk"`, '', 'ddb.thinProvisioned = "1"', ''].join('\n');
