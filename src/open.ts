@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { FileDevice } from './device/file-device.js';
 import { HostResolver } from './device/resolver.js';
 import { VmfskitError } from './errors.js';
-import { openVmdk, sniffVmdk, type VmdkDisk, type VmdkOpenOptions } from './vmdk/index.js';
+import { openVmdk, sniffVmdk, type ExplicitParent, type VmdkDisk, type VmdkOpenOptions } from './vmdk/index.js';
 import { openVmfs, sniffVmfs, type VmfsVolume } from './vmfs/index.js';
 
 export const SEP = '::';
@@ -64,6 +64,12 @@ export interface OpenOptions extends VmdkOpenOptions {
   sectorSize?: 512 | 4096;
   /** Read a VMDK file's own bytes instead of its virtual disk (`--container`). */
   container?: boolean;
+  /** `--parent ADDR` (repeatable, nearest first): the parents of a delta whose descriptor is gone. */
+  parentAddresses?: string[];
+}
+
+function notADelta(addr: string): VmfskitError {
+  return new VmfskitError('USAGE', `--parent given, but ${addr} is not a VMDK delta (COWD, SESparse or hosted sparse child)`);
 }
 
 export interface Opened {
@@ -101,7 +107,69 @@ async function deltaExtent(dev: BlockDevice): Promise<DeltaExtentKind | undefine
 async function opensAs(dev: BlockDevice, opts: OpenOptions): Promise<{ disk: boolean; delta?: DeltaExtentKind }> {
   if (opts.container || !(await sniffVmdk(dev))) return { disk: false };
   const delta = await deltaExtent(dev);
-  return delta ? { disk: false, delta } : { disk: true };
+  // Named on its own a delta extent is its bytes — unless the examiner names its parent.
+  return delta && !opts.parentAddresses?.length ? { disk: false, delta } : { disk: true };
+}
+
+/** The directory and name of each `--parent` address (volumes opened as needed, closed by `close`). */
+async function locateParents(addrs: string[], opts: OpenOptions): Promise<{ parents: ExplicitParent[]; close: () => Promise<void> }> {
+  const volumes: VmfsVolume[] = [];
+  const close = async () => {
+    for (const v of volumes) await v.close();
+  };
+  try {
+    const parents: ExplicitParent[] = [];
+    for (const addr of addrs) {
+      const a = parseAddress(addr);
+      if (a.inner === undefined) {
+        parents.push({ resolver: new HostResolver(path.dirname(a.host)), name: path.basename(a.host) });
+        continue;
+      }
+      const v = await openVolume(a.host, { ...opts, parentAddresses: undefined });
+      volumes.push(v);
+      parents.push({ resolver: v.resolver(path.posix.dirname(a.inner)), name: path.posix.basename(a.inner) });
+    }
+    return { parents, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+/** One stderr line per --parent pairing: both CIDs, or why the delta has none to compare. */
+function pairingNotes(vmdk: VmdkDisk): void {
+  for (const p of vmdk.pairings ?? []) {
+    const hex = (n: number) => n.toString(16).padStart(8, '0');
+    const parentCid = p.parentCid === null ? 'the parent has no CID (no descriptor)' : `parent CID ${hex(p.parentCid)}`;
+    const check =
+      p.childParentCid === null
+        ? `the delta carries no parentCID (it was in the lost descriptor), ${parentCid}: the pairing is not checked, it rests on --parent`
+        : `delta parentCID ${hex(p.childParentCid)}, ${parentCid}${p.childParentCid === p.parentCid ? ': they match' : ': they differ (read with --ignore-cid)'}`;
+    process.stderr.write(`vmfskit: note: ${p.child} read over ${p.parent} (--parent); ${check}\n`);
+  }
+}
+
+/** Open a VMDK through `resolver`, with the examiner's --parent list when there is one. */
+async function openDisk(resolver: HostResolver | ReturnType<VmfsVolume['resolver']>, name: string, opts: OpenOptions): Promise<{ vmdk: VmdkDisk; close: () => Promise<void> }> {
+  if (!opts.parentAddresses?.length) {
+    const vmdk = await openVmdk(resolver, name, opts);
+    return { vmdk, close: () => vmdk.close() };
+  }
+  const located = await locateParents(opts.parentAddresses, opts);
+  try {
+    const vmdk = await openVmdk(resolver, name, { ...opts, parents: located.parents });
+    pairingNotes(vmdk);
+    return {
+      vmdk,
+      close: async () => {
+        await vmdk.close();
+        await located.close();
+      },
+    };
+  } catch (e) {
+    await located.close();
+    throw e;
+  }
 }
 
 /** Open the VMFS volume inside a host LUN image/device (and its spanned members). */
@@ -171,9 +239,12 @@ async function openWhole(addr: string, opts: OpenOptions): Promise<Opened> {
     });
     if (as.disk) {
       await dev.close();
-      const resolver = new HostResolver(path.dirname(a.host));
-      const vmdk = await openVmdk(resolver, path.basename(a.host), opts);
-      return { address: addr, kind: 'vmdk', device: vmdk, vmdk, close: () => vmdk.close() };
+      const { vmdk, close } = await openDisk(new HostResolver(path.dirname(a.host)), path.basename(a.host), opts);
+      return { address: addr, kind: 'vmdk', device: vmdk, vmdk, close };
+    }
+    if (opts.parentAddresses?.length) {
+      await dev.close();
+      throw notADelta(addr);
     }
     return { address: addr, kind: 'host', device: dev, deltaExtent: as.delta, close: () => dev.close() };
   }
@@ -187,7 +258,7 @@ async function openWhole(addr: string, opts: OpenOptions): Promise<Opened> {
     if (as.disk) {
       await file.close();
       const dir = path.posix.dirname(a.inner);
-      const vmdk = await openVmdk(volume.resolver(dir), path.posix.basename(a.inner), opts);
+      const { vmdk, close } = await openDisk(volume.resolver(dir), path.posix.basename(a.inner), opts);
       return {
         address: addr,
         kind: 'vmdk',
@@ -195,10 +266,14 @@ async function openWhole(addr: string, opts: OpenOptions): Promise<Opened> {
         vmdk,
         volume,
         close: async () => {
-          await vmdk.close();
+          await close();
           await volume.close();
         },
       };
+    }
+    if (opts.parentAddresses?.length) {
+      await file.close();
+      throw notADelta(addr);
     }
     return {
       address: addr,

@@ -25,6 +25,8 @@ export const commandFiles: Record<string, () => Promise<CommandFile>> = {
   hash: () => import('./hash.js'),
   verify: () => import('./verify.js'),
   compare: () => import('./compare.js'),
+  entropy: () => import('./entropy.js'),
+  descriptor: () => import('./descriptor.js'),
   mount: () => import('./mount.js'),
   umount: () => import('./umount.js'),
 };

@@ -9,6 +9,7 @@ export interface OpenArgs {
   'ignore-cid'?: boolean;
   'ignore-journal'?: boolean;
   'redundant-gd'?: boolean;
+  parent?: string[];
 }
 
 export function withOpenOptions<T>(y: Argv<T>): Argv<T & OpenArgs> {
@@ -28,6 +29,13 @@ export function withOpenOptions<T>(y: Argv<T>): Argv<T & OpenArgs> {
       type: 'boolean',
       describe: 'read SESparse deltas whose journal was never replayed (their grain maps may be stale)',
     })
+    .option('parent', {
+      type: 'string',
+      array: true,
+      nargs: 1,
+      describe:
+        'ADDR of the parent of a delta whose descriptor is gone (a -delta.vmdk, -sesparse.vmdk or hosted sparse child); repeat for deeper chains, nearest parent first. A raw -flat.vmdk is taken as a flat base. Both CIDs are reported; a hosted sparse child whose parentCID differs needs --ignore-cid (COWD and SESparse keep none)',
+    })
     .option('redundant-gd', {
       type: 'boolean',
       describe: 'recovery: read hosted sparse extents through their redundant grain directory (when the primary one is damaged)',
@@ -35,7 +43,7 @@ export function withOpenOptions<T>(y: Argv<T>): Argv<T & OpenArgs> {
 }
 
 export function openOptions(a: OpenArgs): OpenOptions {
-  return { partition: a.partition, sectorSize: a['sector-size'] as 512 | 4096 | undefined, extents: a.extent, ignoreCidMismatch: a['ignore-cid'], ignoreDirtyJournal: a['ignore-journal'], redundantGd: a['redundant-gd'] };
+  return { partition: a.partition, sectorSize: a['sector-size'] as 512 | 4096 | undefined, extents: a.extent, ignoreCidMismatch: a['ignore-cid'], ignoreDirtyJournal: a['ignore-journal'], redundantGd: a['redundant-gd'], ...(a.parent?.length ? { parentAddresses: a.parent } : {}) };
 }
 
 export const ADDRESS_HELP =

@@ -65,7 +65,8 @@ export async function runCompare(req: CompareRequest): Promise<number> {
   const interrupt = watchSignals(() => {});
   let progress: Progress | undefined;
   try {
-    B = await openSide(req.b, req.open);
+    // --parent names the parents of A, the delta under examination; B (the copy compared with) opens as ever.
+    B = await openSide(req.b, { ...req.open, parentAddresses: undefined });
     const total = Math.max(A.device.size, B.device.size);
     progress = req.progress && !req.quiet ? new Progress(total) : undefined;
     const r = await compareDevices(A.device, B.device, {

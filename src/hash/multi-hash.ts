@@ -11,11 +11,9 @@
  * free again as soon as `update` resolves.
  */
 import os from 'node:os';
-import path from 'node:path';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { VmfskitError } from '../errors.js';
+import { workerUrl } from '../worker-url.js';
 import { ALGORITHMS, COST, hasherFactory, normalizeAlgorithm, type Algorithm } from './algorithms.js';
 import { Lane, type Digests } from './lane.js';
 import type { FromWorker, ToWorker, WorkerInit } from './hash-worker.js';
@@ -146,16 +144,6 @@ const SLOT_SIZE = 16 << 20;
 const SLOTS = 3;
 const ZERO_PIECE = 256 << 20;
 
-/** A compiled worker of this folder; under vitest (sources run as .ts) the build in dist/ is used. */
-export function workerUrl(file = 'hash-worker.js'): URL {
-  const here = fileURLToPath(import.meta.url);
-  if (here.endsWith('.js')) return new URL(`./${file}`, import.meta.url);
-  const root = path.resolve(path.dirname(here), '..', '..');
-  const built = path.join(root, 'dist', 'src', 'hash', file);
-  if (!existsSync(built)) throw new Error(`hash worker not built: ${built} (run npm run build)`);
-  return new URL(`file://${built}`);
-}
-
 interface LaneWorker {
   worker: Worker;
   /** Replies expected for window/digest requests, in order. */
@@ -189,7 +177,7 @@ class WorkerBackend implements Backend {
 
   static async start(lanes: Algorithm[][], windows: boolean): Promise<WorkerBackend> {
     const shared = new SharedArrayBuffer(SLOT_SIZE * SLOTS);
-    const url = workerUrl();
+    const url = workerUrl(import.meta.url, 'hash-worker');
     const workers = lanes.map((algorithms): LaneWorker => {
       const init: WorkerInit = { algorithms, windows, shared, slotSize: SLOT_SIZE };
       return { worker: new Worker(url, { workerData: init }), replies: [] };

@@ -22,7 +22,7 @@ export async function checkReportTarget(file: string, force: boolean, inputs: st
   if (!force) throw new VmfskitError('EXISTS', 'already exists (use --force to replace it)', { file });
 }
 
-export async function writeReportFile(file: string, text: string, force: boolean, inputs: string[]): Promise<void> {
+export async function writeReportFile(file: string, text: string | Uint8Array, force: boolean, inputs: string[]): Promise<void> {
   await checkReportTarget(file, force, inputs);
   const partial = `${file}.partial`;
   try {

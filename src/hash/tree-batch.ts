@@ -12,7 +12,7 @@ import { Worker } from 'node:worker_threads';
 import type { BlockDevice, Run } from '../device/block-device.js';
 import { hasherFactory, type Algorithm, type HasherFactory } from './algorithms.js';
 import type { Digests } from './lane.js';
-import { workerUrl } from './multi-hash.js';
+import { workerUrl } from '../worker-url.js';
 import { hashSegments } from './tree-lane.js';
 import type { FromTreeWorker, ToTreeWorker, TreeWorkerInit } from './tree-worker.js';
 
@@ -144,7 +144,7 @@ export class SmallFileHasher {
   }
 
   private startWorkers(): void {
-    const url = workerUrl('tree-worker.js');
+    const url = workerUrl(import.meta.url, 'tree-worker');
     for (let i = 0; i < this.threads; i++) {
       const init: TreeWorkerInit = { algorithms: this.algorithms, shared: this.shared!, slotSize: SLOT_SIZE };
       const w = new Worker(url, { workerData: init });

@@ -8,7 +8,7 @@ import { available, type Run } from '../device/block-device.js';
 import type { Resolver } from '../device/resolver.js';
 import { VmfskitError } from '../errors.js';
 import { NO_PARENT } from './descriptor.js';
-import type { VmdkDisk, VmdkLayerInfo, VmdkOpenOptions } from './index.js';
+import type { ParentPairing, VmdkDisk, VmdkLayerInfo, VmdkOpenOptions } from './index.js';
 import { openLayer, type Layer } from './layer.js';
 import { hintWhere, locateParent } from './parent.js';
 
@@ -41,6 +41,7 @@ class VmdkChain implements VmdkDisk {
     readonly parent: VmdkChain | null,
     /** Only the disk handed to the caller closes the files. */
     private readonly owner: boolean,
+    readonly pairings: ParentPairing[] = [],
   ) {
     this.name = stack[0]!.info.filename;
     this.size = stack[0]!.size;
@@ -179,7 +180,10 @@ function cidMismatch(child: Layer, parent: Layer): VmfskitError {
 export async function openChain(resolver: Resolver, name: string, opts: VmdkOpenOptions = {}): Promise<VmdkDisk> {
   const stack: Layer[] = [];
   const seen = new Set<string>();
+  const pairings: ParentPairing[] = [];
   let at = { resolver, name };
+  /** The layer being opened was named by --parent (its child's descriptor did not lead to it). */
+  let explicit = false;
   try {
     for (;;) {
       const id = await at.resolver.identity(at.name);
@@ -188,10 +192,16 @@ export async function openChain(resolver: Resolver, name: string, opts: VmdkOpen
       if (seen.has(id)) throw new VmfskitError('CHAIN', `parent chain loops back to ${at.resolver.display(at.name)}`, where);
       if (stack.length >= MAX_LAYERS) throw new VmfskitError('CHAIN', `chain is deeper than ${MAX_LAYERS} layers (ESXi allows 32 snapshots)`, where);
       seen.add(id);
-      const layer = await openLayer(at.resolver, at.name, { redundantGd: opts.redundantGd, ignoreDirtyJournal: opts.ignoreDirtyJournal });
+      const layer = await openLayer(at.resolver, at.name, { redundantGd: opts.redundantGd, ignoreDirtyJournal: opts.ignoreDirtyJournal }, explicit);
       stack.push(layer);
+      if (child && explicit) {
+        // A lone COWD/SESparse extent keeps its parentCID only in the descriptor that is gone:
+        // nothing to check, and the note says so. A hosted sparse delta still carries one.
+        const childCid = child.descriptor ? child.info.parentCid : null;
+        pairings.push({ child: child.info.filename, parent: layer.info.filename, childParentCid: childCid, parentCid: layer.descriptor ? layer.info.cid : null });
+      }
       if (child) {
-        if (layer.info.cid !== child.info.parentCid) {
+        if ((!explicit || child.descriptor) && layer.info.cid !== child.info.parentCid) {
           if (!opts.ignoreCidMismatch) throw cidMismatch(child, layer);
           child.info.warnings.push(`${cidProblem(child, layer)}; read anyway (--ignore-cid)`);
         }
@@ -200,11 +210,24 @@ export async function openChain(resolver: Resolver, name: string, opts: VmdkOpen
           const ext = child.descriptor?.extents[0];
           throw new VmfskitError('CHAIN', `capacity ${child.size} bytes differs from its parent ${layer.info.filename} (${layer.size} bytes)`, {
             file: child.info.filename,
-            structure: ext ? `extent 1 (descriptor line ${ext.line})` : 'extent sizes',
+            structure: ext ? `extent 1 (descriptor line ${ext.line})` : child.descriptor ? 'extent sizes' : 'header capacity',
             ...(ext ? { offset: ext.byteOffset } : {}),
           });
         }
       }
+      const named = opts.parents?.[stack.length - 1];
+      if (named) {
+        if (!layer.isDelta) {
+          throw new VmfskitError('USAGE', `--parent ${named.resolver.display(named.name)} given, but ${layer.info.filename} is not a delta (a base disk has no parent)`, { file: layer.info.filename });
+        }
+        const lone = layer.info.warnings.findIndex((w) => w.startsWith('a lone '));
+        if (lone >= 0) layer.info.warnings.splice(lone, 1, `a lone ${layer.info.extents[0]!.type} delta whose descriptor is gone: read over ${named.resolver.display(named.name)} (--parent)`);
+        if (layer.info.parentCid !== NO_PARENT) layer.info.warnings.push(`parent named by --parent: ${named.resolver.display(named.name)} (the descriptor names "${layer.info.parentFileNameHint ?? ''}")`);
+        at = named;
+        explicit = true;
+        continue;
+      }
+      explicit = false;
       if (layer.info.parentCid === NO_PARENT) break;
       if (opts.noParent) {
         layer.info.warnings.push('opened without its parent: bytes the delta does not hold read as zeros');
@@ -219,6 +242,6 @@ export async function openChain(resolver: Resolver, name: string, opts: VmdkOpen
     throw e;
   }
   let disk: VmdkChain | null = null;
-  for (let i = stack.length - 1; i >= 0; i--) disk = new VmdkChain(stack.slice(i), disk, i === 0);
+  for (let i = stack.length - 1; i >= 0; i--) disk = new VmdkChain(stack.slice(i), disk, i === 0, i === 0 ? pairings : []);
   return disk!;
 }

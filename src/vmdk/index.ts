@@ -14,6 +14,28 @@ export interface VmdkOpenOptions {
   redundantGd?: boolean;
   /** Read SESparse deltas whose journal needs replaying (refused by default: their maps may be stale). */
   ignoreDirtyJournal?: boolean;
+  /**
+   * Parents named by the examiner (`--parent`), nearest first: parents[k] is opened as the parent
+   * of layer k instead of what its descriptor names — for a delta whose descriptor is gone. A raw
+   * file (an orphaned -flat.vmdk) is taken as a flat base disk.
+   */
+  parents?: ExplicitParent[];
+}
+
+/** A parent named on the command line: the directory it is in and its name there. */
+export interface ExplicitParent {
+  resolver: Resolver;
+  name: string;
+}
+
+/** What `--parent` found out about one pairing, for the note the CLI prints. */
+export interface ParentPairing {
+  child: string;
+  parent: string;
+  /** The child's parentCID, or null when its format keeps none outside the lost descriptor (COWD, SESparse). */
+  childParentCid: number | null;
+  /** The parent's CID, or null when it has no descriptor (a raw flat, a lone delta). */
+  parentCid: number | null;
 }
 
 /** One layer of a chain, as `info` shows it. */
@@ -41,6 +63,8 @@ export interface VmdkDisk extends BlockDevice {
   info(): Record<string, unknown>;
   /** Fill in `layers[].allocatedBytes` (walks every grain table, so not done at open). */
   computeAllocation?(): Promise<void>;
+  /** The pairings made by `parents` (VmdkOpenOptions), top first. */
+  readonly pairings?: ParentPairing[];
 }
 
 /** True when the first bytes look like any VMDK file (descriptor text, KDMV, COWD, SESparse). */

@@ -6,7 +6,7 @@ import type { BlockDevice } from '../device/block-device.js';
 import type { Resolver } from '../device/resolver.js';
 import { readExact } from '../device/read-helpers.js';
 import { VmfskitError } from '../errors.js';
-import { MAX_DESCRIPTOR_BYTES, NO_PARENT, parseDescriptor, type Descriptor, type ExtentLine } from './descriptor.js';
+import { looksLikeDescriptor, MAX_DESCRIPTOR_BYTES, NO_PARENT, parseDescriptor, type Descriptor, type ExtentLine } from './descriptor.js';
 import type { VmdkLayerInfo } from './index.js';
 import type { LayerExtent, LayerRun } from './layer-extent.js';
 import { named, openExtent, openOnFile, type ExtentContext } from './open-extent.js';
@@ -23,6 +23,7 @@ export interface LayerRunIn extends LayerRun {
 
 /** Extent formats whose read() fills unallocated ranges with zeros (beyond the LayerExtent contract). */
 const ZERO_FILLING = new Set(['sparse', 'stream', 'flat', 'zero']);
+const DELTA_TYPES = new Set(['VMFSSPARSE', 'SESPARSE']);
 
 export class Layer {
   readonly size: number;
@@ -73,6 +74,11 @@ export class Layer {
     await this.each(offset, buf.length, async (e, eo, n, at) => {
       await e.read(buf.subarray(at - offset, at - offset + n), eo);
     });
+  }
+
+  /** A delta: it names a parent, or it is a lone COWD/SESparse extent whose descriptor (and parent link) is gone. */
+  get isDelta(): boolean {
+    return this.info.parentCid !== NO_PARENT || (this.descriptor === null && DELTA_TYPES.has(this.info.extents[0]?.type ?? ''));
   }
 
   async close(): Promise<void> {
@@ -143,7 +149,7 @@ function loneLine(type: string, sectors: number, filename: string): ExtentLine {
 }
 
 /** Open the layer whose descriptor (or sparse file) is `name` in `resolver`'s directory. */
-export async function openLayer(resolver: Resolver, name: string, sparse: SparseOptions = {}): Promise<Layer> {
+export async function openLayer(resolver: Resolver, name: string, sparse: SparseOptions = {}, rawAsFlat = false): Promise<Layer> {
   const display = resolver.display(name);
   const dev = named(await resolver.open(name), display);
   const warnings: string[] = [];
@@ -188,6 +194,13 @@ export async function openLayer(resolver: Resolver, name: string, sparse: Sparse
       const sectors = cowd ? head.readUInt32LE(12) : Number(head.readBigUInt64LE(16));
       warnings.push(`a lone ${cowd ? 'COWD' : 'SESparse'} delta opened without its descriptor: no parent link, unallocated grains read as zeros`);
       lines = [loneLine(cowd ? 'VMFSSPARSE' : 'SESPARSE', sectors, base)];
+      keepDev = true;
+      extents = await openExtents(lines, ctx, { dev, index: 0 });
+    } else if (rawAsFlat && !looksLikeDescriptor(head)) {
+      // An orphaned -flat.vmdk named as a parent (--parent): its bytes are the base disk.
+      if (dev.size % SECTOR !== 0) throw new VmfskitError('CORRUPT', `named as a flat parent, but its size ${dev.size} is not a multiple of 512 bytes`, { file: display, structure: 'file size', offset: dev.size });
+      warnings.push('a raw file named as a parent (--parent): read as a flat base disk');
+      lines = [{ ...loneLine('FLAT', dev.size / SECTOR, base), offset: 0 }];
       keepDev = true;
       extents = await openExtents(lines, ctx, { dev, index: 0 });
     } else {
