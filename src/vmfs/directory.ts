@@ -1,7 +1,7 @@
 /** VMFS-3/5 directories: a flat array of 140-byte entries (vmfs-format.md §10.1). */
 import { VmfskitError, type ErrorWhere } from '../errors.js';
 
-const DIR_ENTRY = {
+export const DIR_ENTRY = {
   type: [0x00, 'u32'],
   fdAddress: [0x04, 'u32'],
   generation: [0x08, 'u32'],

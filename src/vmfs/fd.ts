@@ -9,7 +9,7 @@ export const FD_ARRAY_ENTRIES = 256;
 export const RESIDENT_MAX = 1024;
 
 /** FD metadata, at FD byte 512 (§8.2). */
-const FD_META = {
+export const FD_META = {
   address: [0x00, 'u32'],
   generation: [0x04, 'u32'],
   links: [0x08, 'u32'],
