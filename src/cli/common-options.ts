@@ -8,6 +8,14 @@ export interface OpenArgs {
   'ignore-cid'?: boolean;
   'ignore-journal'?: boolean;
   'redundant-gd'?: boolean;
+  container?: boolean;
+}
+
+/** --container, for the commands that read an address's bytes (hash and verify word it their own way). */
+export const CONTAINER_HELP = "read the file's own bytes, not a VMDK's virtual disk: also how a file that looks like a damaged VMDK (refused, exit 3) is read";
+
+export function withContainerOption<T>(y: Argv<T>): Argv<T & { container?: boolean }> {
+  return y.option('container', { type: 'boolean', describe: CONTAINER_HELP }) as Argv<T & { container?: boolean }>;
 }
 
 export function withOpenOptions<T>(y: Argv<T>): Argv<T & OpenArgs> {
@@ -29,7 +37,7 @@ export function withOpenOptions<T>(y: Argv<T>): Argv<T & OpenArgs> {
 }
 
 export function openOptions(a: OpenArgs): OpenOptions {
-  return { partition: a.partition, extents: a.extent, ignoreCidMismatch: a['ignore-cid'], ignoreDirtyJournal: a['ignore-journal'], redundantGd: a['redundant-gd'] };
+  return { partition: a.partition, extents: a.extent, ignoreCidMismatch: a['ignore-cid'], ignoreDirtyJournal: a['ignore-journal'], redundantGd: a['redundant-gd'], container: a.container };
 }
 
 export const ADDRESS_HELP =
