@@ -162,6 +162,8 @@ class Worker {
   }
 
   async run(index: number): Promise<ResultMsg | Finding> {
+    // A worker that died (a crash escaped a case) is replaced before the next case.
+    if (this.child.exitCode !== null || this.child.signalCode !== null) this.restart();
     await this.ready;
     return new Promise((resolve) => {
       this.busy = { index, cpu0: procCpuMs(this.child.pid!), t0: Date.now(), resolve };
@@ -217,6 +219,7 @@ async function fuzzFormat(format: string, o: Options, indices: number[]): Promis
   };
   let next = 0;
   let done = 0;
+  try {
   await Promise.all(
     workers.map(async (w) => {
       while (next < indices.length) {
@@ -247,8 +250,10 @@ async function fuzzFormat(format: string, o: Options, indices: number[]): Promis
       }
     }),
   );
-  clearInterval(timer);
-  await Promise.all(workers.map((w) => w.close()));
+  } finally {
+    clearInterval(timer);
+    await Promise.all(workers.map((w) => w.close().catch(() => {})));
+  }
   s.seconds = Math.round((Date.now() - t0) / 100) / 10;
   return s;
 }
