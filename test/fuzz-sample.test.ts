@@ -36,6 +36,9 @@ describe.runIf(hasSharedCorpus())('fuzz sample', () => {
   // Findings of recorded runs (test/fuzz/RESULTS.md), each regenerated from format + seed + case.
   const REGRESSIONS: Array<[format: string, seed: number, index: number, why: string]> = [
     ['vmdk-descriptor', 1, 188, '20 000 extent lines naming one sparse file: > 5 s CPU (issue 15 a)'],
+    ['vmfs5', 1, 3633, 'FD length 2^64-2: RangeError from the device layer'],
+    ['vmfs5', 1, 3533, 'a directory entry name with a newline: a two-line error message'],
+    ['vmfs5', 1, 4250, 'a directory entry name with control characters in the error message'],
   ];
   for (const [format, seed, index, why] of REGRESSIONS) {
     it(`regression: ${format} --seed ${seed} --case ${index} (${why}) is a clean result in under 5 s`, async () => {
