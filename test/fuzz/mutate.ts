@@ -216,8 +216,10 @@ export function mutateText(r: Rng, text: string, lines: readonly string[] = []):
       ls.splice(i, 1);
       ops.push(`delete line ${i}`);
     } else if (op < 0.62) {
-      const times = pick(r, [1, 2, 10, 300, 20000]);
       const line = r() < 0.5 || !lines.length ? (ls[i] ?? '') : pick(r, lines);
+      // Thousands of copies of a short line (extent lines); a long "line" of a binary file is copied
+      // a few times only, or the fuzzer itself, not the parser, would use the memory.
+      const times = Math.min(pick(r, [1, 2, 10, 300, 20000]), line.length > 200 ? 10 : Infinity);
       ls.splice(i, 0, ...Array<string>(times).fill(line));
       ops.push(`insert ${times} x ${JSON.stringify(line).slice(0, 60)} at ${i}`);
     } else if (op < 0.7) {
