@@ -84,7 +84,9 @@ export function formatMessage(problem: string, where: ErrorWhere): string {
   if (where.offset !== undefined) loc += `${loc ? ' ' : ''}at byte ${where.offset} (0x${where.offset.toString(16)})`;
   if (loc) parts.push(loc);
   parts.push(problem);
-  return parts.join(': ');
+  // One line whatever a damaged image holds: control characters in names read from it (a
+  // directory entry, a descriptor's file name) are shown escaped, never as line breaks.
+  return parts.join(': ').replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 /** Shorthand for the most common case: a structure is corrupt. */

@@ -104,8 +104,14 @@ async function deltaExtent(dev: BlockDevice): Promise<DeltaExtentKind | undefine
 }
 
 /** How a file opens when its address names it: as a virtual disk, or as its bytes (and why). */
-async function opensAs(dev: BlockDevice, opts: OpenOptions): Promise<{ disk: boolean; delta?: DeltaExtentKind }> {
-  if (opts.container || !(await sniffVmdk(dev))) return { disk: false };
+async function opensAs(dev: BlockDevice, opts: OpenOptions, address: string): Promise<{ disk: boolean; delta?: DeltaExtentKind }> {
+  if (opts.container) return { disk: false };
+  if (!(await sniffVmdk(dev))) {
+    // Something that looks like a damaged VMDK must not read silently as its container bytes.
+    const looks = await (await import('./vmdk/sniff.js')).damagedVmdk(dev);
+    if (looks) throw new VmfskitError('BAD_MAGIC', `looks like a damaged VMDK: ${looks}; --container reads the file's own bytes`, { file: address, structure: 'first sector', offset: 0 });
+    return { disk: false };
+  }
   const delta = await deltaExtent(dev);
   // Named on its own a delta extent is its bytes — unless the examiner names its parent.
   return delta && !opts.parentAddresses?.length ? { disk: false, delta } : { disk: true };
@@ -233,7 +239,7 @@ async function openWhole(addr: string, opts: OpenOptions): Promise<Opened> {
   const a = parseAddress(addr);
   if (a.inner === undefined) {
     const dev = await FileDevice.open(a.host);
-    const as = await opensAs(dev, opts).catch(async (e: unknown) => {
+    const as = await opensAs(dev, opts, addr).catch(async (e: unknown) => {
       await dev.close();
       throw e;
     });
@@ -251,7 +257,7 @@ async function openWhole(addr: string, opts: OpenOptions): Promise<Opened> {
   const volume = await openVolume(a.host, opts);
   try {
     const file = await volume.openFile(a.inner);
-    const as = await opensAs(file, opts).catch(async (e: unknown) => {
+    const as = await opensAs(file, opts, addr).catch(async (e: unknown) => {
       await file.close();
       throw e;
     });

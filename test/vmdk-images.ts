@@ -245,19 +245,5 @@ export function expectUnchanged(dir: string, before: Map<string, Snap>): void {
 }
 
 
-/**
- * Seeded damage for the fuzzers: each call returns a copy of `base` with 1 to `maxFlips` bytes
- * replaced, mostly in the header (first sector) and metadata (first 24 sectors), sometimes anywhere.
- */
-export function damager(seed: number, maxFlips: number): (base: Buffer) => Buffer {
-  let s = seed;
-  const rnd = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
-  return (base) => {
-    const b = Buffer.from(base);
-    for (let k = 1 + Math.floor(rnd() * maxFlips); k > 0; k--) {
-      const region = rnd() < 0.5 ? 512 : rnd() < 0.5 ? 24 * 512 : b.length;
-      b[Math.floor(rnd() * Math.min(region, b.length))] = Math.floor(rnd() * 256);
-    }
-    return b;
-  };
-}
+// The one seeded damager of the fuzzers lives with the fuzzer (test/fuzz/mutate.ts).
+export { damager } from './fuzz/mutate.js';

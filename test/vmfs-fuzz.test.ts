@@ -14,6 +14,7 @@ import { openVmfs, type VmfsVolume } from '../src/vmfs/index.js';
 import { walkTree } from '../src/walk/walk.js';
 import { gunzipCached } from './helpers/gunzip-cache.js';
 import { hasSharedCorpus, SHARED_CORPUS } from './helpers/paths.js';
+import { rng } from './fuzz/mutate.js';
 
 /** A device that reads through to `base` with some bytes replaced (the image file itself is never written). */
 class PatchedDevice implements BlockDevice {
@@ -48,18 +49,6 @@ const REGIONS: Array<[start: number, length: number]> = [
   [0x1600000, 1400], // root directory entries (FB 5)
   [0x1a20000, 1120], // /directory entries (sub-block c4 r0)
 ];
-
-/** Small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Everything a user could ask of the volume, bounded so a huge fuzzed length costs little. */
 async function exercise(vol: VmfsVolume): Promise<void> {

@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import type { Opened } from '../open.js';
 import { action, BrokenPipe } from './run.js';
-import { withOpenOptions, openOptions, plainArgs, ADDRESS_HELP, type OpenArgs, type Plain } from './common-options.js';
+import { withContainerOption, withOpenOptions, openOptions, plainArgs, ADDRESS_HELP, type OpenArgs, type Plain } from './common-options.js';
 
 interface CatArgs extends OpenArgs {
   addr: string;
@@ -11,7 +11,7 @@ export const command: CommandModule<object, CatArgs> = {
   command: 'cat <addr>',
   describe: "write a disk's or file's raw bytes to stdout",
   builder: (y) =>
-    withOpenOptions(y)
+    withContainerOption(withOpenOptions(y))
       .positional('addr', { type: 'string', demandOption: true, describe: 'what to read (ADDR)' })
       .epilog(`${ADDRESS_HELP}\nA VMDK is written as its virtual disk (the whole chain); a closed pipe (| head) ends quietly.`) as never,
   handler: action(async (argv: CatArgs) => {

@@ -10,6 +10,14 @@ export interface OpenArgs {
   'ignore-journal'?: boolean;
   'redundant-gd'?: boolean;
   parent?: string[];
+  container?: boolean;
+}
+
+/** --container, for the commands that read an address's bytes (hash and verify word it their own way). */
+export const CONTAINER_HELP = "read the file's own bytes, not a VMDK's virtual disk: also how a file that looks like a damaged VMDK (refused, exit 3) is read";
+
+export function withContainerOption<T>(y: Argv<T>): Argv<T & { container?: boolean }> {
+  return y.option('container', { type: 'boolean', describe: CONTAINER_HELP }) as Argv<T & { container?: boolean }>;
 }
 
 export function withOpenOptions<T>(y: Argv<T>): Argv<T & OpenArgs> {
@@ -43,7 +51,7 @@ export function withOpenOptions<T>(y: Argv<T>): Argv<T & OpenArgs> {
 }
 
 export function openOptions(a: OpenArgs): OpenOptions {
-  return { partition: a.partition, sectorSize: a['sector-size'] as 512 | 4096 | undefined, extents: a.extent, ignoreCidMismatch: a['ignore-cid'], ignoreDirtyJournal: a['ignore-journal'], redundantGd: a['redundant-gd'], ...(a.parent?.length ? { parentAddresses: a.parent } : {}) };
+  return { partition: a.partition, sectorSize: a['sector-size'] as 512 | 4096 | undefined, extents: a.extent, ignoreCidMismatch: a['ignore-cid'], ignoreDirtyJournal: a['ignore-journal'], redundantGd: a['redundant-gd'], ...(a.parent?.length ? { parentAddresses: a.parent } : {}), container: a.container };
 }
 
 export const ADDRESS_HELP =

@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { action } from './run.js';
-import { withOpenOptions, openOptions, plainArgs, ADDRESS_HELP, type OpenArgs, type Plain } from './common-options.js';
+import { withContainerOption, withOpenOptions, openOptions, plainArgs, ADDRESS_HELP, type OpenArgs, type Plain } from './common-options.js';
 
 interface CompareArgs extends OpenArgs {
   a: string;
@@ -23,7 +23,7 @@ export const command: CommandModule<object, CompareArgs> = {
   command: 'compare <a> <b>',
   describe: 'compare two sources bit for bit',
   builder: (y) =>
-    withOpenOptions(y)
+    withContainerOption(withOpenOptions(y))
       .positional('a', { type: 'string', demandOption: true, describe: 'first ADDR' })
       .positional('b', { type: 'string', demandOption: true, describe: 'second ADDR' })
       .option('strict', { alias: 's', type: 'boolean', describe: 'a size difference is a difference' })

@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { action } from './run.js';
-import { withOpenOptions, openOptions, ADDRESS_HELP, type OpenArgs } from './common-options.js';
+import { withContainerOption, withOpenOptions, openOptions, ADDRESS_HELP, type OpenArgs } from './common-options.js';
 
 interface ConvertArgs extends OpenArgs {
   src: string;
@@ -20,7 +20,7 @@ export const command: CommandModule<object, ConvertArgs> = {
   command: 'convert <src> <dst>',
   describe: 'convert any disk or file to raw (sparse, split or to stdout)',
   builder: (y) =>
-    withOpenOptions(y)
+    withContainerOption(withOpenOptions(y))
       .positional('src', { type: 'string', demandOption: true, describe: 'what to convert (ADDR)' })
       .positional('dst', { type: 'string', demandOption: true, describe: 'output raw file, or - for stdout' })
       .option('progress', { alias: 'p', type: 'boolean', describe: 'show progress on stderr (default: when stderr is a terminal)' })

@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { action } from './run.js';
-import { withOpenOptions, openOptions, ADDRESS_HELP, type OpenArgs } from './common-options.js';
+import { withContainerOption, withOpenOptions, openOptions, ADDRESS_HELP, type OpenArgs } from './common-options.js';
 
 interface InfoArgs extends OpenArgs {
   addr: string;
@@ -11,7 +11,7 @@ export const command: CommandModule<object, InfoArgs> = {
   command: 'info <addr>',
   describe: 'show what an address holds: VMDK chain, VMFS volume, partitions',
   builder: (y) =>
-    withOpenOptions(y)
+    withContainerOption(withOpenOptions(y))
       .positional('addr', { type: 'string', demandOption: true, describe: 'what to describe (ADDR)' })
       .option('json', { type: 'boolean', describe: 'one JSON document (qemu-img info key names where the meaning matches)' })
       .epilog(ADDRESS_HELP) as never,

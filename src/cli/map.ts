@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { action } from './run.js';
-import { withOpenOptions, openOptions, ADDRESS_HELP, type OpenArgs } from './common-options.js';
+import { withContainerOption, withOpenOptions, openOptions, ADDRESS_HELP, type OpenArgs } from './common-options.js';
 
 interface MapArgs extends OpenArgs {
   addr: string;
@@ -11,7 +11,7 @@ export const command: CommandModule<object, MapArgs> = {
   command: 'map <addr>',
   describe: 'allocation map of a disk or file: data and zero runs, and which chain layer answers',
   builder: (y) =>
-    withOpenOptions(y)
+    withContainerOption(withOpenOptions(y))
       .positional('addr', { type: 'string', demandOption: true, describe: 'what to map (ADDR)' })
       .option('json', { type: 'boolean', describe: 'JSON array like qemu-img map --output=json, plus "file" and "compressed"' })
       .epilog(

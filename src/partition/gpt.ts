@@ -13,7 +13,7 @@ import { SECTOR_SIZES, type PartitionEntry, type PartitionTable, type SectorSize
 export const VMFS_GPT_TYPE = 'AA31E02A-400F-11DB-9590-000C2911D1B8';
 
 /** GPT header (UEFI spec 5.3.2), at LBA 1 (primary) or the last LBA (backup). */
-const HEADER = {
+export const HEADER = {
   signature: [0x00, 'cstr:8'],
   revision: [0x08, 'u32'],
   headerSize: [0x0c, 'u32'],
@@ -31,7 +31,7 @@ const HEADER = {
 type Header = Struct<typeof HEADER>;
 
 /** GPT partition entry (UEFI spec 5.3.3). */
-const ENTRY = {
+export const ENTRY = {
   typeGuid: [0x00, 'guid'],
   uniqueGuid: [0x10, 'guid'],
   firstLba: [0x20, 'u64'],

@@ -12,7 +12,7 @@ export const VMFS_MBR_TYPE = 0xfb;
 export const GPT_PROTECTIVE_TYPE = 0xee;
 
 /** MBR partition entry, 16 bytes, four of them from byte 446. */
-const ENTRY = {
+export const ENTRY = {
   status: [0x00, 'u8'],
   type: [0x04, 'u8'],
   startLba: [0x08, 'u32'],

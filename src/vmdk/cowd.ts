@@ -15,7 +15,7 @@ export const COWD_HEADER_BYTES = 2048;
 export const COWD_GT_ENTRIES = 4096;
 
 /** COWD header (sector 0–3), little-endian. */
-const H = {
+export const H = {
   magic: 0, // u32
   version: 4, // u32, 1
   flags: 8, // u32, 3 on ESXi

@@ -14,6 +14,13 @@ const MAX_SECTORS = Math.floor(Number.MAX_SAFE_INTEGER / 512);
 
 export const NO_PARENT = 0xffffffff;
 
+/**
+ * More extent lines than any VMware disk has: a twoGbMaxExtent disk at Workstation's 8 TB maximum
+ * has 4096, an ESXi disk one. Beyond this the descriptor is damaged, and opening thousands of
+ * extents would only run the machine out of time and file handles.
+ */
+export const MAX_EXTENTS = 8192;
+
 export type ExtentAccess = 'RW' | 'RDONLY' | 'NOACCESS';
 
 export interface ExtentLine {
@@ -184,6 +191,7 @@ export function parseDescriptor(bytes: Buffer, file: string, opts: { base?: numb
       const type = ext[3]!.toUpperCase();
       const tail = parseExtentTail(ext[4] ?? '', where);
       if (!tail.filename && type !== 'ZERO') throw new VmfskitError('CORRUPT', `${type} extent without a file name`, where);
+      if (extents.length >= MAX_EXTENTS) throw new VmfskitError('CORRUPT', `more than ${MAX_EXTENTS} extent lines (no VMware disk has that many): a damaged descriptor`, where);
       extents.push({ access: ext[1]!.toUpperCase() as ExtentAccess, sectors, type, ...tail, line: lineNo, byteOffset: base + l.offset });
       return;
     }

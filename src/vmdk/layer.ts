@@ -9,7 +9,7 @@ import { VmfskitError } from '../errors.js';
 import { looksLikeDescriptor, MAX_DESCRIPTOR_BYTES, NO_PARENT, parseDescriptor, type Descriptor, type ExtentLine } from './descriptor.js';
 import type { VmdkLayerInfo } from './index.js';
 import type { LayerExtent, LayerRun } from './layer-extent.js';
-import { named, openExtent, openOnFile, type ExtentContext } from './open-extent.js';
+import { named, OpenFiles, openExtent, openOnFile, type ExtentContext } from './open-extent.js';
 import { KDMV, kdmvProblem, readEmbeddedDescriptor, readSparseHeader, SECTOR } from './sparse-header.js';
 import type { SparseOptions } from './sparse-extent.js';
 
@@ -154,7 +154,7 @@ export async function openLayer(resolver: Resolver, name: string, sparse: Sparse
   const dev = named(await resolver.open(name), display);
   const warnings: string[] = [];
   const base = name.split('/').pop()!;
-  const ctx = { resolver, descriptorFile: display, sparse, warnings };
+  const ctx = { resolver, descriptorFile: display, sparse, warnings, files: new OpenFiles() };
   let keepDev = false;
   let ok = false;
   try {

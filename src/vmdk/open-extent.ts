@@ -19,9 +19,49 @@ export function named(dev: BlockDevice, name: string): BlockDevice {
   return new SliceDevice(dev, 0, dev.size, name, true);
 }
 
+/**
+ * The files a layer's extent lines name, each opened once: a descriptor may name one file many
+ * times (a damaged one thousands of times), and one handle per line ran out of file descriptors.
+ * Each extent gets its own view; the file closes with the last view.
+ */
+export class OpenFiles {
+  private readonly files = new Map<string, { dev: BlockDevice; views: number }>();
+
+  async open(resolver: Resolver, name: string): Promise<BlockDevice> {
+    let f = this.files.get(name);
+    if (!f) {
+      f = { dev: named(await resolver.open(name), resolver.display(name)), views: 0 };
+      this.files.set(name, f);
+    }
+    f.views++;
+    return new SharedView(f.dev, async () => {
+      if (--f.views > 0) return;
+      this.files.delete(name);
+      await f.dev.close();
+    });
+  }
+}
+
+class SharedView extends SliceDevice {
+  private closed = false;
+  constructor(
+    dev: BlockDevice,
+    private readonly release: () => Promise<void>,
+  ) {
+    super(dev, 0, dev.size, dev.name);
+  }
+  override async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.release();
+  }
+}
+
 export interface ExtentContext {
   /** Resolver for the directory of the file that holds the descriptor. */
   resolver: Resolver;
+  /** The layer's open extent files (one handle per file however often it is named). */
+  files: OpenFiles;
   /** That file, as displayed. */
   descriptorFile: string;
   /** The index of this extent (0-based) in the descriptor. */
@@ -75,7 +115,7 @@ export async function openExtent(line: ExtentLine, ctx: ExtentContext): Promise<
     throw new VmfskitError('NOT_FOUND', `extent file "${line.filename}" does not exist (looked in ${ctx.resolver.location})`, where);
   }
   if (line.access === 'NOACCESS') ctx.warnings.push(`extent ${ctx.index + 1}: "${line.filename}" is marked NOACCESS; read anyway`);
-  const dev = named(await ctx.resolver.open(name), ctx.resolver.display(name));
+  const dev = await ctx.files.open(ctx.resolver, name);
   try {
     return await openOnFile(line, dev, size, ctx, where);
   } catch (e) {

@@ -15,7 +15,7 @@ export const SESPARSE_VOLATILE_MAGIC = 0xcafecafe;
 export const SESPARSE_VERSION = 0x200000001n;
 
 /** Constant header (sector 0), all u64 little-endian; offsets and sizes in sectors. */
-const C = {
+export const C = {
   magic: 0x00,
   version: 0x08,
   capacity: 0x10,
@@ -41,7 +41,7 @@ const C = {
 } as const;
 
 /** Volatile header (at volatileHeaderOffset), u64 little-endian. */
-const V = {
+export const V = {
   magic: 0x00,
   freeGTNumber: 0x08,
   nextTxnSeqNumber: 0x10,

@@ -14,7 +14,7 @@ const KDMV_UNFINISHED = 0x766d646b; // "kdmv": open-vmdk's temporary magic
 const CBT_MAGIC = 0xf61972a2; // "-ctk.vmdk" change-tracking file
 
 /** SparseExtentHeader, sector 0 (and the stream footer), little-endian. */
-const HEADER = {
+export const HEADER = {
   magic: [0, 'u32'],
   version: [4, 'u32'],
   flags: [8, 'u32'],

@@ -4,7 +4,7 @@ import { VmfskitError } from '../errors.js';
 import { decode, type Struct } from '../partition/binary-struct.js';
 import { FS_DESCRIPTOR_OFFSET, FS_MAGIC, FS_MAGIC_L } from '../partition/index.js';
 
-const FS_DESCRIPTOR = {
+export const FS_DESCRIPTOR = {
   magic: [0x00, 'u32'],
   major: [0x04, 'u32'],
   minor: [0x08, 'u8'],

@@ -3,7 +3,7 @@ import type { BlockDevice } from '../device/block-device.js';
 import { VmfskitError, type ErrorWhere } from '../errors.js';
 import type { DirectoryContext } from './versions/format.js';
 
-const DIR_ENTRY = {
+export const DIR_ENTRY = {
   type: [0x00, 'u32'],
   fdAddress: [0x04, 'u32'],
   generation: [0x08, 'u32'],

@@ -7,7 +7,7 @@ import type { Struct } from '../partition/binary-struct.js';
 import type { FdGeometry } from './versions/format.js';
 
 /** FD metadata, at the geometry's `meta` byte (§8.2); the same fields on every version. */
-const FD_META = {
+export const FD_META = {
   address: [0x00, 'u32'],
   generation: [0x04, 'u32'],
   links: [0x08, 'u32'],

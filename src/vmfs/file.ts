@@ -56,6 +56,7 @@ export class VmfsFile implements BlockDevice {
     readonly fd: Fd,
     readonly name: string,
   ) {
+    if (!Number.isSafeInteger(fd.length)) throw new VmfskitError('CORRUPT', `file length ${fd.length} is out of range`, ctx.at(fd.volumeOffset + 512 + 0x14, `FD ${hex(fd.address)} (${name}) length`));
     this.size = fd.length;
     this.fmt = ctx.format;
     this.unit = fileUnit(fd, ctx);

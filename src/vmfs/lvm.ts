@@ -11,7 +11,7 @@ import { decode, type Struct } from '../partition/binary-struct.js';
 import { LVM_HEADER_OFFSET, LVM_MAGIC } from '../partition/index.js';
 
 /** LVM device header at device offset 0x100000 (§2.1). */
-const DEVICE_HEADER = {
+export const DEVICE_HEADER = {
   magic: [0x00, 'u32'],
   major: [0x04, 'u32'],
   minor: [0x08, 'u32'],
@@ -47,7 +47,7 @@ const EXTENDED_REGION = {
 const MAX_EXTENDED_REGIONS = 64;
 
 /** Volume table entry, 512 bytes (§2.3). */
-const VOLUME_ENTRY = {
+export const VOLUME_ENTRY = {
   size: [0x00, 'u64'],
   generation: [0x08, 'u64'],
   state: [0x10, 'u32'],
@@ -64,7 +64,7 @@ const VOLUME_ENTRY = {
 } as const;
 
 /** PE table entry, 128 bytes (§2.4). */
-const PE_ENTRY = {
+export const PE_ENTRY = {
   used: [0x00, 'u8'],
   id: [0x01, 'u32'],
   volumeIndex: [0x05, 'u32'],

@@ -8,7 +8,7 @@ import { VmfskitError, type ErrorWhere } from '../errors.js';
 import { decode, type Struct } from '../partition/binary-struct.js';
 
 /** Resource file header at file offset 0 (§6.1). */
-const RESOURCE_HEADER = {
+export const RESOURCE_HEADER = {
   perCluster: [0x00, 'u32'],
   clustersPerGroup: [0x04, 'u32'],
   groupOffset: [0x08, 'u32'],
