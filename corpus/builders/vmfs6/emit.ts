@@ -55,7 +55,7 @@ function emitLvm(plan: Plan, id: Identity, sink: VolumeSink): void {
     encode(hdr, 0, LVM_DEVICE_HEADER, {
       magic: LVM_MAGIC, major: LVM_VERSION[0], minor: LVM_VERSION[1], scsiIdLength: scsiId.length, scsiId, diskBlockSize: 512,
       // ESXi records 1 MiB − 512 less than the partition (the [5] and [6] samples); kept as it writes it.
-      deviceSize: deviceSize(pes) - 0xffe00,
+      deviceSize: (dev.partitionBytes ?? deviceSize(pes)) - 0xffe00,
       numVolumes: 1, numPeEntries: 1, lastPeIndex: 0, generation: 3, dataOffset: LVM_DATA_OFFSET, deviceUuid: id.deviceUuids[d]!,
       initTimeUs: Number(us) + 728_000, modTimeUs: Number(us) + 736_000, mdAlignment: MD, pesIn256MiB: pes, lvmFlags: plan.spec.vmfsL ? 1 : 0,
     });

@@ -2,7 +2,12 @@
 import type { Content } from '../vmfs5/content.js';
 import type { DeviceSpec, NodeBase, Provisioning, RdmNode, SymlinkNode } from '../vmfs5/spec.js';
 
-export type { Content, DeviceSpec, Provisioning, RdmNode, SymlinkNode };
+export type { Content, Provisioning, RdmNode, SymlinkNode };
+
+export interface DeviceSpec6 extends DeviceSpec {
+  /** Bytes of the partition when it is larger than the volume's PEs need (the sample: 1 GiB − 1 MiB for 3 PEs); the LVM header records it. */
+  partitionBytes?: number;
+}
 
 export type Addressing6 = 'resident' | 'subblock' | 'direct' | 'indirect' | 'double';
 
@@ -40,7 +45,7 @@ export interface VolumeSpec6 {
   label: string;
   createTime: number;
   uuidSeed: number;
-  devices?: DeviceSpec[];
+  devices?: DeviceSpec6[];
   /** VMFS-L (ESXi 7+ OSDATA): FS magic 0x2FABF15F, LVM flags 1, config 0x800 (format §2.1, §4). */
   vmfsL?: boolean;
   rootMtime?: number;
