@@ -10,7 +10,8 @@
  * on the host.
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { forEachData } from '../sparse-extents.js';
 import os from 'node:os';
 import path from 'node:path';
 import { makeUuid, uuidText } from '../vmfs5/geometry.js';
@@ -47,19 +48,6 @@ export interface BootDiskResult {
   datastore: Omit<BuildResult6, 'images'> & { partitionOffset: number };
 }
 
-/** Data extents of a (sparse) host file, by SEEK_DATA / SEEK_HOLE (python3: Node has no lseek). */
-function dataExtents(file: string): Array<[number, number]> {
-  const out = execFileSync('python3', ['-c', `
-import os,sys
-fd=os.open(sys.argv[1],os.O_RDONLY); end=os.fstat(fd).st_size; pos=0
-while pos<end:
-    try: d=os.lseek(fd,pos,os.SEEK_DATA)
-    except OSError: break
-    h=os.lseek(fd,d,os.SEEK_HOLE); print(d,h); pos=h
-`, file], { encoding: 'utf8' });
-  return out.trim().split('\n').filter(Boolean).map((l) => l.split(' ').map(Number) as [number, number]);
-}
-
 /** mkfs.vfat a FAT volume of `bytes`, put `files` in with mcopy, copy its data extents into `image` at `offset`. */
 function fatPartition(image: SparseImage, offset: number, bytes: number, label: string, files: Record<string, string>, work: string, volumeId: number): void {
   const f = path.join(work, `${label}.fat`);
@@ -77,20 +65,11 @@ function fatPartition(image: SparseImage, offset: number, bytes: number, label: 
     }
     const local = path.join(work, 'content');
     writeFileSync(local, files[p]!);
+    // mcopy -m keeps the source's mtime: a fixed one makes the FAT bytes reproducible (SOURCE_DATE_EPOCH covers mmd).
+    utimesSync(local, 1717200000, 1717200000);
     execFileSync('mcopy', ['-i', f, '-m', local, `::/${p}`], { env });
   }
-  const fd = openSync(f, 'r');
-  try {
-    for (const [start, end] of dataExtents(f)) {
-      for (let at = start; at < end; at += 4 * MiB) {
-        const buf = Buffer.alloc(Math.min(4 * MiB, end - at));
-        readSync(fd, buf, 0, buf.length, at);
-        image.write(offset + at, buf);
-      }
-    }
-  } finally {
-    closeSync(fd);
-  }
+  forEachData(f, 0, bytes, (at, data) => image.write(offset + at, data));
 }
 
 export async function buildBootDisk(spec: BootDiskSpec, outPath: string): Promise<BootDiskResult> {
@@ -112,7 +91,7 @@ export async function buildBootDisk(spec: BootDiskSpec, outPath: string): Promis
   const slots: GptPartition[] = [];
   for (const p of parts) slots[p.number - 1] = p;
   for (let i = 0; i < slots.length; i++) slots[i] ??= { type: '00000000-0000-0000-0000-000000000000', partGuid: Buffer.alloc(16), firstLba: 0, lastLba: 0 };
-  const image = new SparseImage(outPath, size);
+  const image = new SparseImage(outPath, size, 'extents');
   const work = mkdtempSync(path.join(os.tmpdir(), 'vmfskit-bootdisk-'));
   try {
     for (const w of gptWrites(size, SECTOR, u(40), slots)) image.write(w.offset, w.data);

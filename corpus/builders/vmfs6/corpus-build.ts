@@ -18,9 +18,15 @@ import { pathToFileURL } from 'node:url';
 import { readSection, writeSection } from '../manifest.js';
 import * as dbg from '../vmfs5/debugvmfs.js';
 import { modeString } from '../vmfs5/corpus-build.js';
-import { extractPartition } from '../delta-vmfs.js';
-import { buildVmfs6, type BuildResult6, type BuiltFile6 } from './index.js';
-import { corpusVolumes6, type CorpusVolume6 } from './volumes.js';
+import { buildDeltaCorpus } from '../delta-chains.js';
+import { copyRange } from '../sparse-extents.js';
+import { bootDiskSpec, buildBootDisk } from './bootdisk.js';
+import { buildVmfs6, partitionBytes, type BuildResult6, type BuiltFile6 } from './index.js';
+import type { VolumeSpec6 } from './spec.js';
+import { T6, corpusVolumes6, type CorpusVolume6 } from './volumes.js';
+
+/** The boot disk's image name; its two volumes are recorded as "<name>#osdata" and "<name>#datastore1". */
+export const BOOT_IMAGE = 'esxi8-boot.img';
 
 const WHOLE_HASH_LIMIT = 2 ** 31;
 const DISSECT = '/tmp/dissect';
@@ -66,6 +72,12 @@ export interface Volume6Record {
   verdict: { debugvmfs6: string; dissect: string; counts: string };
   entries: Entry6[];
   digests: Array<{ dir: string; files: number; debugvmfs6: string; dissect: string }>;
+  /** GPT LUNs: what sgdisk -v (512-byte sectors) and mmls -b <sector> (sleuthkit) say about the table. */
+  partitionOracle?: Record<string, string>;
+  /** Boot disk: every GPT partition and what it holds. */
+  partitions?: Array<{ number: number; name: string; type: string; offset: number; size: number; holds: string }>;
+  /** VM volume: each snapshot state of the chain and the sha256 its disk must read as (from the deltas builder's model). */
+  states?: Array<{ id: string; descriptor: string; sha256: string }>;
 }
 
 export interface Vmfs6Section {
@@ -146,7 +158,7 @@ function followed(e: Entry6, byPath: Map<string, Entry6>): string | null {
   return byPath.get(path.posix.resolve(parentOf(e.path), e.symlinkTarget))?.sha256 ?? null;
 }
 
-async function judge(v: CorpusVolume6, built: BuildResult6, outDir: string, withDissect: boolean): Promise<Volume6Record> {
+async function judge(v: CorpusVolume6, spec: VolumeSpec6, built: BuildResult6, outDir: string, withDissect: boolean): Promise<Volume6Record> {
   const paths = new Set(built.files.map((f) => f.path));
   const all = built.files.map((f) => expected(f, (p) => paths.has(p)));
   const byPath = new Map(all.map((e) => [e.path, e]));
@@ -157,13 +169,23 @@ async function judge(v: CorpusVolume6, built: BuildResult6, outDir: string, with
   if (img.partitionOffset) {
     bare = path.join(outDir, `${path.basename(img.path)}.partition`);
     rmSync(bare, { force: true });
-    extractPartition({ image: img.path, partitionOffset: img.partitionOffset, sha256: '', size: img.size, datastore: '' }, bare);
+    copyRange(img.path, img.partitionOffset, partitionBytes((spec.devices ?? [{}])[0]!.pes ?? 1), bare);
   }
   const spanned = built.images.length > 1;
   const rec: Volume6Record = {
     images: built.images.map((i) => ({ name: path.basename(i.path), size: i.size, sha256: i.sha256, partitionOffset: i.partitionOffset, sectorSize: i.sectorSize })),
     label: built.label, fsUuid: built.fsUuid, table: v.table, verdict: { debugvmfs6: '', dissect: '', counts: '' }, entries: [], digests: [],
   };
+  if (v.table !== 'none') {
+    rec.partitionOracle = {};
+    for (const i of built.images) {
+      const name = path.basename(i.path);
+      const mm = spawnSync('mmls', ['-b', String(i.sectorSize), i.path], { encoding: 'utf8' });
+      const rows = mm.stdout.split('\n').filter((l) => /^\d{3}:\s+\d{3}\s/.test(l)).map((l) => l.trim().split(/\s+/).slice(1, 4).join(' '));
+      rec.partitionOracle[`mmls -b ${i.sectorSize} ${name}`] = mm.status === 0 ? `partitions (slot start end, in ${i.sectorSize}-byte sectors): ${rows.join('; ')}` : `exit ${mm.status}: ${mm.stderr.trim()}`;
+      if (i.sectorSize === 512) rec.partitionOracle[`sgdisk -v ${name}`] = dbg.sgdiskVerify(i.path);
+    }
+  }
   // debugvmfs6: ls -l of every directory, cat of every file.
   const dbgLs = new Map<string, dbg.LsLine>();
   const dirs = all.filter((e) => e.type === 'dir' || e.path === '/.sdd.sf');
@@ -244,20 +266,25 @@ async function judge(v: CorpusVolume6, built: BuildResult6, outDir: string, with
 
 /** What the live check compares: everything debugvmfs6 and the builder say (not dissect: absent in CI). */
 function liveView(rec: Volume6Record): unknown {
-  return { images: rec.images, entries: rec.entries.map((e) => ({ ...e, dissect: undefined, agreed: e.agreed.filter((a) => a !== 'dissect') })), digests: rec.digests.map((d) => ({ ...d, dissect: undefined })), verdict: rec.verdict.debugvmfs6 };
+  return { images: rec.images, partitionOracle: rec.partitionOracle, partitions: rec.partitions, states: rec.states, entries: rec.entries.map((e) => ({ ...e, dissect: undefined, agreed: e.agreed.filter((a) => a !== 'dissect') })), digests: rec.digests.map((d) => ({ ...d, dissect: undefined })), verdict: rec.verdict.debugvmfs6 };
 }
 
-function publish(dir: string, section: Vmfs6Section, built: Map<string, BuildResult6>): void {
+/** Copy the built images (sparse) to `dir` with a README of partition layouts and both readers' results. */
+export function publish(dir: string, section: Vmfs6Section, outDir: string): void {
   mkdirSync(dir, { recursive: true });
   const lines = ['# VMFS-6 test images (from the v6builder helper)', '', `Built by corpus/builders/vmfs6 (branch v6builder); judged by ${section.oracleTools.debugvmfs6} and ${section.oracleTools.dissect}.`,
     'The full record (every file: builder facts, expected sha256, both readers\' verdicts) is `MANIFEST-vmfs6.json` here (= the "vmfs6" section of corpus/MANIFEST).', ''];
   for (const [name, rec] of Object.entries(section.volumes)) {
-    for (const i of built.get(name)!.images) {
-      const dst = path.join(dir, path.basename(i.path));
+    for (const i of rec.images) {
+      const dst = path.join(dir, i.name);
+      if (!existsSync(path.join(outDir, i.name))) continue;
       rmSync(dst, { force: true });
-      execFileSync('cp', ['--sparse=always', i.path, dst]);
+      execFileSync('cp', ['--sparse=always', path.join(outDir, i.name), dst]);
     }
     lines.push(`## ${name}`, '', `- images: ${rec.images.map((i) => `\`${i.name}\` (${i.size} bytes, sha256 ${i.sha256}, VMFS partition at byte ${i.partitionOffset}, ${i.sectorSize}-byte sectors${rec.table === 'none' ? ', bare partition' : ', GPT'})`).join('; ')}`,
+      ...(rec.partitions ? ['- GPT (512-byte sectors):', ...rec.partitions.map((p) => `  - partition ${p.number} "${p.name}" type ${p.type} at byte ${p.offset} (0x${p.offset.toString(16)}), ${p.size} bytes: ${p.holds}`)] : []),
+      ...(rec.states ? ['- snapshot states of /SE (raw sha256 each state must read as):', ...rec.states.map((s) => `  - ${s.id}: \`${s.descriptor}\` ${s.sha256}`)] : []),
+      ...Object.entries(rec.partitionOracle ?? {}).map(([k, v]) => `- ${k}: ${v}`),
       `- label ${rec.label}, uuid ${rec.fsUuid}`, `- debugvmfs6: ${rec.verdict.debugvmfs6}`, `- dissect: ${rec.verdict.dissect}`, `- ${rec.verdict.counts}`, '',
       '| path | type | mode | size | mtime | addressing | blocks | expected sha256 | debugvmfs6 | dissect |', '|---|---|---|---|---|---|---|---|---|---|');
     for (const e of rec.entries) {
@@ -290,36 +317,57 @@ async function main(): Promise<void> {
     oracleTools: { debugvmfs6: debugvmfs6Version(), dissect: dissectVersion() },
     volumes: {},
   };
-  const built = new Map<string, BuildResult6>();
   let failed = false;
-  for (const v of corpusVolumes6()) {
-    if (only && !only.includes(v.name)) {
-      if (old?.volumes[v.name]) section.volumes[v.name] = old.volumes[v.name]!;
-      continue;
-    }
-    const t = Date.now();
-    const b = await buildVmfs6(v.spec, path.join(outDir, v.name), { table: v.table });
-    built.set(v.name, b);
-    const rec = await judge(v, b, outDir, withDissect && existsSync(path.join(DISSECT, 'dissect.vmfs')));
-    const prior = old?.volumes[v.name];
+  const record = async (name: string, v: CorpusVolume6, spec: VolumeSpec6, b: BuildResult6, t: number, extra: Partial<Volume6Record> = {}): Promise<void> => {
+    const rec = { ...(await judge(v, spec, b, outDir, withDissect && existsSync(path.join(DISSECT, 'dissect.vmfs')))), ...extra };
+    const prior = old?.volumes[name];
     if (mode === '--check' && prior) {
       const same = JSON.stringify(liveView(prior)) === JSON.stringify(liveView(rec));
-      console.log(`${v.name}: ${rec.images.map((i) => i.sha256.slice(0, 16)).join(' ')} debugvmfs6 ${rec.verdict.debugvmfs6}; ${same ? 'matches MANIFEST' : 'DIFFERS FROM MANIFEST'} (${Date.now() - t} ms)`);
+      console.log(`${name}: ${rec.images.map((i) => i.sha256.slice(0, 16)).join(' ')} debugvmfs6 ${rec.verdict.debugvmfs6}; ${same ? 'matches MANIFEST' : 'DIFFERS FROM MANIFEST'} (${Date.now() - t} ms)`);
       if (!same) failed = true;
-      section.volumes[v.name] = prior;
-    } else {
-      if (mode === '--check') {
-        console.log(`${v.name}: not in the MANIFEST`);
-        failed = true;
-      }
-      section.volumes[v.name] = rec;
-      console.log(`${v.name}: ${rec.images.map((i) => i.sha256.slice(0, 16)).join(' ')} debugvmfs6 ${rec.verdict.debugvmfs6}; dissect ${rec.verdict.dissect}; ${rec.verdict.counts} (${Date.now() - t} ms)`);
+      section.volumes[name] = prior;
+      return;
+    }
+    if (mode === '--check') {
+      console.log(`${name}: not in the MANIFEST`);
+      failed = true;
+    }
+    section.volumes[name] = rec;
+    console.log(`${name}: ${rec.images.map((i) => i.sha256.slice(0, 16)).join(' ')} debugvmfs6 ${rec.verdict.debugvmfs6}; dissect ${rec.verdict.dissect}; ${rec.verdict.counts} (${Date.now() - t} ms)`);
+  };
+  const keep = (name: string): boolean => {
+    if (!only || only.includes(name.split('#')[0]!)) return false;
+    for (const [k, r] of Object.entries(old?.volumes ?? {})) if (k.split('#')[0] === name) section.volumes[k] = r;
+    return true;
+  };
+  for (const v of corpusVolumes6()) {
+    if (keep(v.name)) continue;
+    const t = Date.now();
+    let states: Volume6Record['states'];
+    let spec: VolumeSpec6;
+    if (typeof v.spec === 'function') {
+      const chains = path.join(outDir, 'vm-chains');
+      rmSync(chains, { recursive: true, force: true });
+      states = buildDeltaCorpus(chains).states.filter((s) => s.dir === 'SE').map((s) => ({ id: s.id, descriptor: s.descriptor, sha256: s.sha256 }));
+      spec = v.spec(chains);
+    } else spec = v.spec;
+    const b = await buildVmfs6(spec, path.join(outDir, v.name), { table: v.table });
+    await record(v.name, v, spec, b, t, states ? { states } : {});
+  }
+  if (!keep(BOOT_IMAGE)) {
+    const t = Date.now();
+    const bootSpec = bootDiskSpec(T6 + 5 * 86400);
+    const boot = await buildBootDisk(bootSpec, path.join(outDir, BOOT_IMAGE));
+    const image = { ...boot.image, partitionOffset: 0 };
+    for (const [key, vol, spec] of [['osdata', boot.osdata, { ...bootSpec.osdata, createTime: 0, uuidSeed: 0 }], ['datastore1', boot.datastore, { ...bootSpec.datastore, createTime: 0, uuidSeed: 0 }]] as const) {
+      const b: BuildResult6 = { images: [{ ...image, partitionOffset: vol.partitionOffset }], label: vol.label, fsUuid: vol.fsUuid, lvUuid: vol.lvUuid, files: vol.files };
+      await record(`${BOOT_IMAGE}#${key}`, { name: BOOT_IMAGE, spec, table: 'gpt' }, spec, b, t, { partitions: boot.partitions });
     }
   }
   if (mode === '--record') {
     writeSection('vmfs6', section);
     console.log('vmfs6: MANIFEST section written');
-    if (pub) publish(pub, section, built);
+    if (pub) publish(pub, section, outDir);
   } else if (failed) process.exit(1);
 }
 

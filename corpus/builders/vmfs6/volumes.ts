@@ -5,6 +5,7 @@
  * sha256: rerun the build script so the oracles re-judge and re-record it.
  */
 import type { Content } from '../vmfs5/content.js';
+import { chainNodes } from '../delta-vmfs.js';
 import { datastorePath } from './index.js';
 import type { PartitionTable6 } from './index.js';
 import type { TreeNode6, VolumeSpec6 } from './spec.js';
@@ -148,9 +149,23 @@ function fourKnSpec(): VolumeSpec6 {
   return { label: 'vmfs6-4kn', createTime: t, uuidSeed: 0x6105, devices: [{ pes: 2 }], rootMtime: t + 99, root: smallTree('4kn', t) };
 }
 
+/**
+ * A VM folder as ESXi 7/8 leaves it on VMFS-6: the SESparse chain of the
+ * deltas corpus (thin flat base, two -sesparse.vmdk snapshots, .vmx, .vmsd,
+ * .vmsn) with absolute `/vmfs/volumes/<uuid>/SE/…` parent hints.
+ */
+export function vmSpec(chainsDir: string): VolumeSpec6 {
+  const t = T6 + 2 * 86400;
+  const spec: VolumeSpec6 = { label: 'vmfs6-vm', createTime: t, uuidSeed: 0x6103, devices: [{ pes: 2 }], rootMtime: t + 99, root: [] };
+  // The vmfs5 node shapes are the vmfs6 ones (a thin base: provisioning 'sparse').
+  spec.root = chainNodes(chainsDir, datastorePath(spec), ['SE']) as unknown as TreeNode6[];
+  return spec;
+}
+
 export interface CorpusVolume6 {
   name: string;
-  spec: VolumeSpec6;
+  /** The spec; for the VM volume a function of the folder the SESparse chain was built in. */
+  spec: VolumeSpec6 | ((chainsDir: string) => VolumeSpec6);
   table: PartitionTable6;
   /** Directories whose files are summarised by a digest (plus a few in full). */
   wide?: string[];
@@ -160,6 +175,7 @@ export function corpusVolumes6(): CorpusVolume6[] {
   return [
     { name: 'vmfs6-all.img', spec: allSpec(), table: 'none' },
     { name: 'vmfs6-many.img', spec: manySpec(), table: 'none', wide: ['/many'] },
+    { name: 'vmfs6-vm.img', spec: vmSpec, table: 'gpt' },
     { name: 'vmfs6-span.img', spec: spanSpec(), table: 'gpt' },
     { name: 'vmfs6-4kn.img', spec: fourKnSpec(), table: 'gpt-4k' },
   ];
