@@ -111,6 +111,9 @@ describe('vmfs6 builder: MANIFEST, oracles and determinism', () => {
     expect(section!.volumes['vmfs6-4kn.img']!.images[0]!.sectorSize).toBe(4096);
     expect(section!.volumes['vmfs6-vm.img']!.entries.filter((e) => e.path.endsWith('-sesparse.vmdk'))).toHaveLength(2);
     expect(section!.volumes[`${BOOT_IMAGE}#osdata`]!.entries.map((e) => e.path)).toEqual(expect.arrayContaining(['/log/shell.log', '/log/hostd.log', '/log/vmkernel.log', '/log/auth.log']));
+    const fat = Object.entries(section!.volumes[`${BOOT_IMAGE}#osdata`]!.fat ?? {});
+    expect(fat.map(([k]) => k)).toEqual(expect.arrayContaining(['BOOTBANK1:/boot.cfg', 'BOOTBANK2:/boot.cfg', 'BOOT:/EFI/BOOT/BOOTX64.EFI']));
+    for (const [k, v] of fat) expect(v, `mtype ${k}`).toMatch(/^same /);
     expect(section!.volumes[`${BOOT_IMAGE}#osdata`]!.partitions!.map((p) => [p.number, p.offset])).toEqual([[1, 0x8000], [5, 0x6600000], [6, 0x106600000], [7, 0x206600000], [8, 0x2000100000]]);
   });
 });

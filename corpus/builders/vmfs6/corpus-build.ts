@@ -74,6 +74,8 @@ export interface Volume6Record {
   digests: Array<{ dir: string; files: number; debugvmfs6: string; dissect: string }>;
   /** GPT LUNs: what sgdisk -v (512-byte sectors) and mmls -b <sector> (sleuthkit) say about the table. */
   partitionOracle?: Record<string, string>;
+  /** Boot disk: every file of the FAT partitions as mtools (mtype) reads it, against what the builder put there. */
+  fat?: Record<string, string>;
   /** Boot disk: every GPT partition and what it holds. */
   partitions?: Array<{ number: number; name: string; type: string; offset: number; size: number; holds: string }>;
   /** VM volume: each snapshot state of the chain and the sha256 its disk must read as (from the deltas builder's model). */
@@ -266,14 +268,21 @@ async function judge(v: CorpusVolume6, spec: VolumeSpec6, built: BuildResult6, o
 
 /** What the live check compares: everything debugvmfs6 and the builder say (not dissect: absent in CI). */
 function liveView(rec: Volume6Record): unknown {
-  return { images: rec.images, partitionOracle: rec.partitionOracle, partitions: rec.partitions, states: rec.states, entries: rec.entries.map((e) => ({ ...e, dissect: undefined, agreed: e.agreed.filter((a) => a !== 'dissect') })), digests: rec.digests.map((d) => ({ ...d, dissect: undefined })), verdict: rec.verdict.debugvmfs6 };
+  return { images: rec.images, partitionOracle: rec.partitionOracle, fat: rec.fat, partitions: rec.partitions, states: rec.states, entries: rec.entries.map((e) => ({ ...e, dissect: undefined, agreed: e.agreed.filter((a) => a !== 'dissect') })), digests: rec.digests.map((d) => ({ ...d, dissect: undefined })), verdict: rec.verdict.debugvmfs6 };
 }
 
 /** Copy the built images (sparse) to `dir` with a README of partition layouts and both readers' results. */
 export function publish(dir: string, section: Vmfs6Section, outDir: string): void {
   mkdirSync(dir, { recursive: true });
   const lines = ['# VMFS-6 test images (from the v6builder helper)', '', `Built by corpus/builders/vmfs6 (branch v6builder); judged by ${section.oracleTools.debugvmfs6} and ${section.oracleTools.dissect}.`,
-    'The full record (every file: builder facts, expected sha256, both readers\' verdicts) is `MANIFEST-vmfs6.json` here (= the "vmfs6" section of corpus/MANIFEST).', ''];
+    'The full record (every file: builder facts, expected sha256, both readers\' verdicts) is `MANIFEST-vmfs6.json` here (= the "vmfs6" section of corpus/MANIFEST).', '',
+    '## How to read this', '',
+    '- The expected sha256 is the builder\'s (what it wrote); a reader verdict "same" means that reader listed the entry with the same mode string, links, size and mtime (dissect: no uid/gid) and read the same bytes. "agreed" in the JSON names the readers that did both.',
+    '- Image sha256: of every byte, except the boot disk ("extents:" = sha256 of the list of written ranges with their own sha256s, and the size; the disk is 128 GiB of holes).',
+    '- `/.sdd.sf` is recorded with type "system" (FD type 5) and mode 040700: readers (dissect, vmfskit) show it as a directory; both are right.',
+    '- Files > 2 GiB (the 3 TiB double-indirect file) are checked by pieces: each data piece and the MiB of hole before it (dissect); debugvmfs6 cannot read a range.',
+    '- Builder guesses (no real image shows them, format §16): the mixed LFB/SFB layout (1 MiB entries, an LFB\'s address in each of its 512 entries, ZLA 3); pointer blocks of user files as 64 KiB sub-blocks (type 2) or .pb2.sf resources (type 5); TBZ = all 8 bits set on a whole block; LFB states in .fbb.sf; VMFS-L config 0x800 + LVM flags 1; spanned LVM-6 fields (one PE entry per LUN, SD table on LUN 0); 4Kn VMFS partition at 1 MiB (LBA 256).',
+    '- Known reader faults seen here: vmfs6-tools 0.2.1 returns stale bytes for TBZ SFBs/LFBs, reads everything after the first zero address-array / pointer-block entry as zeros, keeps 128 bytes of a name (255-byte names are listed truncated and cannot be opened), does not resolve /vmfs/volumes/ symlinks, has no span support and reads bare partitions only (GPT partitions are given to it as sparse copies). Its README\'s "2013 entries per directory" limit did NOT show: it listed all 20 000 entries of /many (with link blocks between the entry blocks). dissect.vmfs agreed on every file of every image.', ''];
   for (const [name, rec] of Object.entries(section.volumes)) {
     for (const i of rec.images) {
       const dst = path.join(dir, i.name);
@@ -285,6 +294,7 @@ export function publish(dir: string, section: Vmfs6Section, outDir: string): voi
       ...(rec.partitions ? ['- GPT (512-byte sectors):', ...rec.partitions.map((p) => `  - partition ${p.number} "${p.name}" type ${p.type} at byte ${p.offset} (0x${p.offset.toString(16)}), ${p.size} bytes: ${p.holds}`)] : []),
       ...(rec.states ? ['- snapshot states of /SE (raw sha256 each state must read as):', ...rec.states.map((s) => `  - ${s.id}: \`${s.descriptor}\` ${s.sha256}`)] : []),
       ...Object.entries(rec.partitionOracle ?? {}).map(([k, v]) => `- ${k}: ${v}`),
+      ...Object.entries(rec.fat ?? {}).map(([k, v]) => `- FAT ${k} (mtype): ${v}`),
       `- label ${rec.label}, uuid ${rec.fsUuid}`, `- debugvmfs6: ${rec.verdict.debugvmfs6}`, `- dissect: ${rec.verdict.dissect}`, `- ${rec.verdict.counts}`, '',
       '| path | type | mode | size | mtime | addressing | blocks | expected sha256 | debugvmfs6 | dissect |', '|---|---|---|---|---|---|---|---|---|---|');
     for (const e of rec.entries) {
@@ -359,9 +369,20 @@ async function main(): Promise<void> {
     const bootSpec = bootDiskSpec(T6 + 5 * 86400);
     const boot = await buildBootDisk(bootSpec, path.join(outDir, BOOT_IMAGE));
     const image = { ...boot.image, partitionOffset: 0 };
+    // The FAT partitions' independent reader: mtools, on the disk image at each partition's offset.
+    const fat: Record<string, string> = {};
+    for (const [key, files] of Object.entries(bootSpec.fat)) {
+      const part = boot.partitions.find((p) => p.name === ({ boot: 'BOOT', bootbank1: 'BOOTBANK1', bootbank2: 'BOOTBANK2' } as Record<string, string>)[key])!;
+      for (const [p, text] of Object.entries(files)) {
+        const r = spawnSync('mtype', ['-i', `${boot.image.path}@@${part.offset}`, `::/${p}`], { env: { ...process.env, MTOOLS_SKIP_CHECK: '1' }, maxBuffer: 64 << 20 });
+        const want = createHash('sha256').update(text).digest('hex');
+        const got = createHash('sha256').update(r.stdout).digest('hex');
+        fat[`${part.name}:/${p}`] = r.status !== 0 ? `mtype exit ${r.status}: ${r.stderr.toString().trim()}` : got === want ? `same (sha256 ${want})` : `differs: sha256 ${got}, expected ${want}`;
+      }
+    }
     for (const [key, vol, spec] of [['osdata', boot.osdata, { ...bootSpec.osdata, createTime: 0, uuidSeed: 0 }], ['datastore1', boot.datastore, { ...bootSpec.datastore, createTime: 0, uuidSeed: 0 }]] as const) {
       const b: BuildResult6 = { images: [{ ...image, partitionOffset: vol.partitionOffset }], label: vol.label, fsUuid: vol.fsUuid, lvUuid: vol.lvUuid, files: vol.files };
-      await record(`${BOOT_IMAGE}#${key}`, { name: BOOT_IMAGE, spec, table: 'gpt' }, spec, b, t, { partitions: boot.partitions });
+      await record(`${BOOT_IMAGE}#${key}`, { name: BOOT_IMAGE, spec, table: 'gpt' }, spec, b, t, { partitions: boot.partitions, fat });
     }
   }
   if (mode === '--record') {
