@@ -7,7 +7,7 @@
  * (never as one buffer: .sbc.sf and .jbc.sf are hundreds of MiB of zeros).
  */
 import { readPieces } from '../vmfs5/content.js';
-import type { Identity, VolumeSink } from '../vmfs5/emit.js';
+import { rdmArea, stalePattern, type Identity, type VolumeSink } from '../vmfs5/emit.js';
 import { uuidText } from '../vmfs5/geometry.js';
 import {
   CLUSTER_BITMAP_OFFSET, CLUSTER_METADATA, DMCR, FDMD, FD_METADATA, FS_DESCRIPTOR, HEARTBEAT, LOCK_BLOCK, LVM_DEVICE_HEADER, LVM_PE_ENTRY,
@@ -187,18 +187,6 @@ function blockAddress(b: PlannedNode['blocks'][number]): bigint {
   return b.kind === 'lfb' ? lfbAddress(b.volumeBlock, b.tbz ? 0xff : 0) : sfbAddress(b.volumeBlock, b.tbz ? 0xff : 0);
 }
 
-/** RDM data area: the 78-byte SCSI id shape of LVM header +0x0C (format §8.3). */
-function rdmArea(lunId: string): Buffer {
-  const b = Buffer.alloc(78);
-  b.writeUInt8(lunId.length, 1);
-  b.write('VMware  ', 6, 'latin1');
-  b.write('Virtual disk    ', 14, 'latin1');
-  b.write('1.0 ', 30, 'latin1');
-  if (Buffer.byteLength(lunId) > 44) throw new Error(`RDM LUN id "${lunId}" longer than 44 bytes`);
-  b.write(lunId, 34, 'utf8');
-  return b;
-}
-
 interface Pools {
   /** Write a 64 KiB pointer block (sub-block or .pb2.sf resource). */
   writePb(pool: 'subblock' | 'pb2', index: number, data: Buffer): void;
@@ -273,19 +261,6 @@ function fdBytes(plan: Plan, n: PlannedNode, pools: Pools): Buffer {
   else if (n === plan.system.sbc) slot(0, pb2Address(0));
   else for (const [i, a] of blockArray(n, pools)) slot(i, a);
   return fd;
-}
-
-/** Stale bytes left in a to-be-zeroed block: a reader that ignores TBZ returns these instead of zeros. */
-const STALE_SEED = 0x57a1e;
-
-function stalePattern(buf: Buffer, block: number): void {
-  let x = (STALE_SEED ^ Math.imul(block + 1, 0x9e3779b1)) >>> 0;
-  for (let i = 0; i < buf.length; i += 4) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    buf.writeUInt32LE(x >>> 0, i);
-  }
 }
 
 export function emitVolume(plan: Plan, id: Identity, sink: VolumeSink): void {

@@ -25,6 +25,7 @@ import { devicePath } from '../vmfs5/index.js';
 import { makeUuid, uuidText } from '../vmfs5/geometry.js';
 import { SparseImage } from '../vmfs5/sparse-image.js';
 import { GPT_TYPES, gptWrites } from '../gpt.js';
+import { writeThroughPes } from '../pe-router.js';
 import { deviceSize, emitVolume, type Identity, type VolumeSink } from './emit.js';
 import { FD_TYPE, LVM_DATA_OFFSET, MiB, PE_SIZE, ZLA } from './geometry.js';
 import { planVolume, type PlannedNode } from './plan.js';
@@ -120,19 +121,10 @@ export function emitVmfs6(spec: VolumeSpec6, slots: DeviceSlot[]): BuiltFile6[] 
     firstPe += dev.pes ?? 1;
     return { slot: slots[d]!, start, end: firstPe * PE_SIZE };
   });
+  const runs = ranges.map((r) => ({ start: r.start, end: r.end, base: r.slot.partitionOffset + LVM_DATA_OFFSET, image: r.slot.image }));
   const sink: VolumeSink = {
     writeDevice: (d, offset, data) => ranges[d]!.slot.image.write(ranges[d]!.slot.partitionOffset + offset, data),
-    writeVolume: (offset, data) => {
-      // A write may cross from one device's PE into the next one's.
-      for (let done = 0; done < data.length; ) {
-        const at = offset + done;
-        const r = ranges.find((x) => at >= x.start && at < x.end);
-        if (!r) throw new Error(`volume offset ${at} outside every PE`);
-        const n = Math.min(data.length - done, r.end - at);
-        r.slot.image.write(r.slot.partitionOffset + LVM_DATA_OFFSET + (at - r.start), data.subarray(done, done + n));
-        done += n;
-      }
-    },
+    writeVolume: (offset, data) => writeThroughPes(runs, offset, data),
   };
   emitVolume(plan, id, sink);
   return plan.nodes.map(describe);
