@@ -29,10 +29,10 @@ function thinBase(descriptor: string): boolean {
   }
 }
 
-/** The chain folders of `chainsDir` as VMFS tree nodes; child descriptors get absolute ESXi parent hints. */
-function chainNodes(chainsDir: string, ds: string): TreeNode[] {
+/** The chain folders of `chainsDir` as VMFS tree nodes; child descriptors get absolute ESXi parent hints. Also used by the VMFS-6 corpus (only its SESparse chain). */
+export function chainNodes(chainsDir: string, ds: string, only: readonly string[] = DATASTORE_CHAINS): TreeNode[] {
   const out: TreeNode[] = [];
-  for (const vm of readdirSync(chainsDir).filter((d) => DATASTORE_CHAINS.includes(d)).sort()) {
+  for (const vm of readdirSync(chainsDir).filter((d) => only.includes(d)).sort()) {
     const children: TreeNode[] = [];
     for (const f of readdirSync(path.join(chainsDir, vm)).sort()) {
       const abs = path.join(chainsDir, vm, f);

@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { readSection, writeSection } from '../manifest.js';
 import * as dbg from './debugvmfs.js';
 import { buildVmfs5, type BuildResult, type BuiltFile } from './index.js';
@@ -264,7 +265,8 @@ async function main(): Promise<void> {
   } else if (failed) process.exit(1);
 }
 
-if (process.argv[1] && import.meta.url.endsWith(path.basename(process.argv[1]))) {
+// Run only as the entry script (the VMFS-6 corpus imports vmfs5/corpus-build.js, whose basename is the same).
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
   main().catch((e: unknown) => {
     console.error(`vmfs corpus: ${e instanceof Error ? e.message : String(e)}`);
     process.exit(1);

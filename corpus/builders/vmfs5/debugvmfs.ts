@@ -51,9 +51,13 @@ const PARTITION_FALLBACK = /^(VMFS VolInfo: invalid magic number|VMFS: Unable to
 
 const LS_LINE = /^(\S{10}) +(\d+) +(\S+) +(\S+) +(\d+) (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) (.*)$/;
 
-/** `debugvmfs IMAGES… ls -l DIR`, without "." and "..". */
-export function lsLong(images: string[], dir: string): LsLine[] {
-  const r = spawnSync('debugvmfs', [...images, 'ls', '-l', dir], { env: ENV, encoding: 'utf8', maxBuffer: 64 << 20 });
+/** vmfs6-tools' debugvmfs6 prints this line first on stdout, also before `cat` output. */
+export const DEBUGVMFS6_BANNER = 'VMFS version: 6\n';
+
+/** `debugvmfs IMAGES… ls -l DIR` (or debugvmfs6, banner dropped), without "." and "..". */
+export function lsLong(images: string[], dir: string, tool: 'debugvmfs' | 'debugvmfs6' = 'debugvmfs'): LsLine[] {
+  const r = spawnSync(tool, [...images, 'ls', '-l', dir], { env: ENV, encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (tool === 'debugvmfs6' && r.stdout.startsWith(DEBUGVMFS6_BANNER)) r.stdout = r.stdout.slice(DEBUGVMFS6_BANNER.length);
   if (r.status !== 0 && !r.stdout) throw new Error(`debugvmfs ls -l ${dir}: exit ${r.status}: ${r.stderr.trim()}`);
   const out: LsLine[] = [];
   for (const line of r.stdout.split('\n')) {
@@ -77,17 +81,26 @@ export interface CatResult {
   error?: string;
 }
 
-/** `debugvmfs IMAGES… cat PATH`, hashed as it streams. */
-export function cat(images: string[], file: string): Promise<CatResult> {
+/** `debugvmfs IMAGES… cat PATH` (or debugvmfs6, its banner line dropped), hashed as it streams. */
+export function cat(images: string[], file: string, tool: 'debugvmfs' | 'debugvmfs6' = 'debugvmfs', limit = CAT_LIMIT): Promise<CatResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('debugvmfs', [...images, 'cat', file], { env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(tool, [...images, 'cat', file], { env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
     const h = createHash('sha256');
     let bytes = 0;
     let stderr = '';
     let killed = false;
+    let banner = tool === 'debugvmfs6' ? Buffer.from(DEBUGVMFS6_BANNER) : Buffer.alloc(0);
     child.stdout.on('data', (d: Buffer) => {
+      if (banner.length) {
+        const n = Math.min(banner.length, d.length);
+        if (!d.subarray(0, n).equals(banner.subarray(0, n))) banner = Buffer.alloc(0);
+        else {
+          banner = banner.subarray(n);
+          d = d.subarray(n);
+        }
+      }
       bytes += d.length;
-      if (bytes > CAT_LIMIT && !killed) {
+      if (bytes > limit && !killed) {
         killed = true;
         child.kill('SIGKILL');
       }
@@ -98,7 +111,7 @@ export function cat(images: string[], file: string): Promise<CatResult> {
     child.on('close', (code) => {
       // debugvmfs exits 0 even when a read fails: a message on stderr is the failure.
       const error = stderr.split('\n').filter((l) => l.trim() && !PARTITION_FALLBACK.test(l))[0];
-      if (killed) resolve({ sha256: null, bytes, error: `stopped after ${CAT_LIMIT} bytes` });
+      if (killed) resolve({ sha256: null, bytes, error: `stopped after ${limit} bytes` });
       else if (code !== 0 || error) resolve({ sha256: null, bytes, error: error || `exit ${code}` });
       else resolve({ sha256: h.digest('hex'), bytes });
     });

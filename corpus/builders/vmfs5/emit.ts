@@ -142,7 +142,7 @@ function directoryBytes(n: PlannedNode): Buffer {
 }
 
 /** RDM data area: the 78-byte SCSI id shape of LVM header +0x0C (format §8.3). */
-function rdmArea(lunId: string): Buffer {
+export function rdmArea(lunId: string): Buffer {
   const b = Buffer.alloc(78);
   b.writeUInt8(lunId.length, 1);
   b.write('VMware  ', 6, 'latin1');
@@ -247,7 +247,7 @@ function bufferSource(data: Buffer): Piece['source'] {
   return { length: data.length, readInto: (dst, offset) => void data.copy(dst, 0, offset, offset + dst.length) };
 }
 
-function stalePattern(buf: Buffer, block: number): void {
+export function stalePattern(buf: Buffer, block: number): void {
   let x = (STALE_SEED ^ Math.imul(block + 1, 0x9e3779b1)) >>> 0;
   for (let i = 0; i < buf.length; i += 4) {
     x ^= x << 13;

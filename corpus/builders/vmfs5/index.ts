@@ -56,6 +56,7 @@ import { FD_TYPE, FILE_BLOCK, LVM_DATA_OFFSET, PE_SIZE, ZLA, makeUuid, uuidText 
 import { partitionTable } from './partition.js';
 import { planVolume, type PlannedNode } from './plan.js';
 import { SparseImage } from './sparse-image.js';
+import { writeThroughPes } from '../pe-router.js';
 import type { VolumeSpec } from './spec.js';
 
 export type * from './spec.js';
@@ -162,20 +163,10 @@ export async function buildVmfs5(spec: VolumeSpec, outPath: string): Promise<Bui
     return entry;
   });
   try {
+    const runs = layout.map((l) => ({ start: l.start, end: l.end, base: l.table.partitionOffset + LVM_DATA_OFFSET, image: l.image }));
     const sink: VolumeSink = {
       writeDevice: (d, offset, data) => layout[d]!.image.write(layout[d]!.table.partitionOffset + offset, data),
-      writeVolume: (offset, data) => {
-        // A write may cross from one device's PE into the next one's.
-        let done = 0;
-        while (done < data.length) {
-          const at = offset + done;
-          const dev = layout.find((l) => at >= l.start && at < l.end);
-          if (!dev) throw new Error(`volume offset ${at} outside every PE`);
-          const n = Math.min(data.length - done, dev.end - at);
-          dev.image.write(dev.table.partitionOffset + LVM_DATA_OFFSET + (at - dev.start), data.subarray(done, done + n));
-          done += n;
-        }
-      },
+      writeVolume: (offset, data) => writeThroughPes(runs, offset, data),
     };
     for (const l of layout) for (const w of l.table.writes) l.image.write(w.offset, w.data);
     emitVolume(plan, id, sink);

@@ -12,7 +12,7 @@ import {
   FD_ADDRS, FD_TYPE, FILE_BLOCK, MiB, PB_ADDRS, RESIDENT_MAX, RESOURCES, SUB_BLOCK, VH_BLOCKS, ZLA,
   fdAddress, resourceFileLength,
 } from './geometry.js';
-import type { Addressing, Provisioning, TreeNode, VolumeSpec } from './spec.js';
+import type { Addressing, FileNode, Provisioning, TreeNode, VolumeSpec } from './spec.js';
 
 export type Kind = 'resident' | 'subblock' | 'block';
 
@@ -73,18 +73,19 @@ function autoAddressing(size: number): Addressing {
 /** 62 TiB: the largest VMFS-5 file ESXi allows. */
 const MAX_FILE = 62 * 2 ** 40;
 
-function checkSize(size: number, where: string): void {
+export function checkSize(size: number, where: string): void {
   if (!Number.isSafeInteger(size) || size < 0 || size > MAX_FILE) throw new Error(`${where}: size ${size} is not a byte count between 0 and 62 TiB`);
 }
 
-function validateName(name: string, where: string): void {
+/** VMFS-5 names are at most 127 bytes; VMFS-6 entries hold 255 (format §10). */
+export function validateName(name: string, where: string, maxBytes = 127): void {
   const bytes = Buffer.byteLength(name, 'utf8');
-  if (bytes === 0 || bytes > 127 || name.includes('/') || name.includes('\0') || name === '.' || name === '..') {
-    throw new Error(`${where}: invalid VMFS name ${JSON.stringify(name)} (1–127 UTF-8 bytes, no "/" or NUL)`);
+  if (bytes === 0 || bytes > maxBytes || name.includes('/') || name.includes('\0') || name === '.' || name === '..') {
+    throw new Error(`${where}: invalid VMFS name ${JSON.stringify(name)} (1–${maxBytes} UTF-8 bytes, no "/" or NUL)`);
   }
 }
 
-function piecesOf(node: TreeNode): Piece[] {
+export function piecesOf(node: Pick<FileNode, 'type' | 'name' | 'content' | 'pieces'> | { type: 'symlink'; target: string; name: string } | { type: 'dir' | 'rdm'; name: string }): Piece[] {
   if (node.type === 'symlink') return [{ offset: 0, source: openContent({ kind: 'text', text: node.target }) }];
   if (node.type !== 'file') return [];
   const list = node.pieces ? node.pieces.map((p) => ({ offset: p.offset, source: openContent(p.content) })) : [];
@@ -105,19 +106,19 @@ function blankNode(path: string, name: string, typeCode: number, fdIndex: number
   };
 }
 
-/** Block indices a file owns, and which are TBZ. */
-function fileBlocks(size: number, pieces: Piece[], provisioning: Provisioning): Array<{ index: number; tbz: boolean }> {
-  const n = Math.ceil(size / FILE_BLOCK);
+/** Block indices (of `unit` bytes, default the 1 MiB file block) a file owns, and which are TBZ. */
+export function fileBlocks(size: number, pieces: Piece[], provisioning: Provisioning, unit = FILE_BLOCK): Array<{ index: number; tbz: boolean }> {
+  const n = Math.ceil(size / unit);
   const withData = new Set<number>();
   for (const p of pieces) {
-    const last = Math.ceil((p.offset + p.source.length) / FILE_BLOCK);
-    for (let b = Math.floor(p.offset / FILE_BLOCK); b < last; b++) withData.add(b);
+    const last = Math.ceil((p.offset + p.source.length) / unit);
+    for (let b = Math.floor(p.offset / unit); b < last; b++) withData.add(b);
   }
   if (provisioning === 'sparse') {
-    const buf = Buffer.alloc(FILE_BLOCK);
-    const zero = Buffer.alloc(FILE_BLOCK);
+    const buf = Buffer.alloc(unit);
+    const zero = Buffer.alloc(unit);
     for (const b of withData) {
-      readPieces(pieces, buf, b * FILE_BLOCK);
+      readPieces(pieces, buf, b * unit);
       if (buf.equals(zero)) withData.delete(b);
     }
   }
