@@ -7,7 +7,7 @@
 # indirection) are named in SKIP and compared against vmfskit's mount only.
 # Usage: corpus/hash-tree-check.sh IMAGE[,EXTENT] [SUBDIR...]   (exit 0 = all agree)
 set -euo pipefail
-here="$(cd "$(dirname "$0")/../.." && pwd)"
+here="$(cd "$(dirname "$0")/.." && pwd)"
 V="$here/bin/vmfskit"
 for t in vmfs-fuse hashdeep fusermount; do command -v "$t" >/dev/null || { echo "hash-tree: $t not installed" >&2; exit 2; }; done
 spec="$1"; shift
