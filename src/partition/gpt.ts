@@ -1,5 +1,5 @@
 /** GUID partition table: both headers checked, backup used when the primary is damaged. */
-import { crc32 } from 'node:zlib';
+import { crc32 } from './crc32.js';
 import type { BlockDevice } from '../device/block-device.js';
 import { VmfskitError } from '../errors.js';
 import { decode, layoutSize } from './binary-struct.js';
