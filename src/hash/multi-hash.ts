@@ -15,6 +15,7 @@ import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { embedded } from '../embedded.js';
 import { VmfskitError } from '../errors.js';
 import { ALGORITHMS, COST, hasherFactory, normalizeAlgorithm, type Algorithm } from './algorithms.js';
 import { Lane, type Digests } from './lane.js';
@@ -189,10 +190,12 @@ class WorkerBackend implements Backend {
 
   static async start(lanes: Algorithm[][], windows: boolean): Promise<WorkerBackend> {
     const shared = new SharedArrayBuffer(SLOT_SIZE * SLOTS);
-    const url = workerUrl();
+    // The self-contained executable carries the worker as source text (src/embedded.ts).
+    const source = embedded.worker?.('hash-worker');
+    const url = source === undefined ? workerUrl() : undefined;
     const workers = lanes.map((algorithms): LaneWorker => {
       const init: WorkerInit = { algorithms, windows, shared, slotSize: SLOT_SIZE };
-      return { worker: new Worker(url, { workerData: init }), replies: [] };
+      return { worker: source !== undefined ? new Worker(source, { eval: true, workerData: init }) : new Worker(url!, { workerData: init }), replies: [] };
     });
     return new WorkerBackend(workers, shared);
   }
