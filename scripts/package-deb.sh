@@ -138,8 +138,8 @@ Description: read VMware evidence (VMFS LUN images, VMDK chains, snapshots)
  disks in one pass and verify ESXi hash lists. Evidence is only ever opened
  read-only.
  .
- This package is self-contained (Node.js is embedded); libfuse2 is needed by
- vmfskit mount, and fuse (fusermount) by mounts of users other than root.
+ This package is self-contained (Node.js is embedded); vmfskit mount needs
+ libfuse2 and fusermount (the fuse package, recommended).
 CTRL
 find "$ST" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 dpkg-deb --root-owner-group -Zgzip -z9 --build "$ST" "$DEB" >/dev/null

@@ -89,6 +89,10 @@ execFileSync(process.execPath, [postject, path.join(WORK, 'node'), 'NODE_SEA_BLO
 copyFileSync(path.join(WORK, 'node'), OUT);
 chmodSync(OUT, 0o755);
 
+// A download is checked with `sha256sum -c vmfskit-linux-x64.sha256` (a cut-off ELF file may
+// crash in the loader before it could say anything itself).
+const digest = (await import('node:crypto')).createHash('sha256').update(readFileSync(OUT)).digest('hex');
+writeFileSync(`${OUT}.sha256`, `${digest}  ${path.basename(OUT)}\n`);
 const version = execFileSync(OUT, ['--version'], { encoding: 'utf8', env: { ...process.env, PATH: '/usr/bin:/bin' } }).trim();
 if (!version.startsWith(`${pkg.version} (sea,`)) die(`the built executable answers --version with '${version}'`);
 process.stderr.write(`package: ${path.relative(ROOT, OUT)} (${(statSync(OUT).size / 1e6).toFixed(1)} MB): vmfskit ${version}\n`);
