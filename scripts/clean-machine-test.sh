@@ -93,6 +93,7 @@ fi
 
 say "addon cache: HOME unset, HOME unwritable + read-only cwd, tampered cached addon"
 in_root env -u HOME vmfskit hash -a xxh64 "$LUN::/VM/VM.vmdk" > /dev/null || fail "HOME unset"
+chmod 0755 "$R"  # mktemp made it 0700: other users could not reach /usr
 mkdir -p "$R/ro" && chmod 0555 "$R/ro" && chmod 0755 "$R/work" && chmod 0644 "$R$LUN"
 chroot "$R" /usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/env -i PATH=/usr/bin:/bin HOME=/nonexistent \
   sh -c "cd /ro && vmfskit hash -a sha256 $LUN::/VM/VM.vmdk" | grep -q "^$ref " || fail "unwritable HOME, read-only cwd"
@@ -114,7 +115,7 @@ if in_root sh -c 'cd /tmp && sha256sum -c vmfskit-linux-x64.sha256' > "$R/tmp/ou
 cat "$R/tmp/out"
 head -c $(($(stat -c %s "$DEB") / 2)) "$DEB" > "$R/tmp/cut.deb"
 if in_root apt-get install -y -qq /tmp/cut.deb > "$R/tmp/out" 2>&1; then fail "truncated .deb installs"; fi
-grep -m1 -iE 'error|corrupt|unexpected end' "$R/tmp/out" || fail "truncated .deb: no message"
+cat "$R/tmp/out"; grep -qaE '^E: |dpkg-deb|error' "$R/tmp/out" || fail "truncated .deb: no message"
 
 say "the checkout's bin/vmfskit under Debian's own Node $(in_root node --version)"
 mkdir -p "$R/opt/vmfskit/node_modules"
