@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 {
   cat SUMMARY.md
-  for f in results-cat.md results-convert.md results-hash.md results-compare.md results-vmfs.md results-mount.md results-triage.md; do
+  for f in results-cat.md results-convert.md results-hash.md results-compare.md results-vmfs.md results-mount.md results-triage.md results-package.md; do
     [ -f "$f" ] || continue
     printf '\n---\n\n'
     sed 's/^# /## /' "$f"

@@ -10,7 +10,7 @@ import { Worker } from 'node:worker_threads';
 import type { BlockDevice, Run } from '../device/block-device.js';
 import { readSequential } from '../device/sequential.js';
 import { VmfskitError } from '../errors.js';
-import { workerUrl } from '../worker-url.js';
+import { startWorker } from '../worker-url.js';
 import { addHistogram, classify, MIN_WINDOW, ZERO } from './entropy-stats.js';
 import type { EntropyWorkerInit, FromEntropyWorker, ToEntropyWorker } from './entropy-worker.js';
 
@@ -172,10 +172,9 @@ class WorkerPool implements Counter {
 
   /** Two slots per worker: one being counted, one being filled for it. */
   static start(wins: Windows, threads: number): WorkerPool {
-    const url = workerUrl(import.meta.url, 'entropy-worker');
     const shared = new SharedArrayBuffer(SLOT_SIZE * threads * 2);
     const init: EntropyWorkerInit = { shared, slotSize: SLOT_SIZE };
-    const workers = Array.from({ length: threads }, () => new Worker(url, { workerData: init }));
+    const workers = Array.from({ length: threads }, () => startWorker(import.meta.url, 'entropy-worker', init));
     return new WorkerPool(wins, workers, shared);
   }
 

@@ -12,19 +12,29 @@ const EPILOG = `Exit status: 0 success / identical / verified; 1 differs / verif
 2 usage error or input cannot be opened; 3 input corrupt or inconsistent; 4 I/O error;
 130/143 interrupted. Evidence is only ever opened read-only.`;
 
+/** "0.1.0", or "0.1.0 (sea, node v20.20.2, git 1a2b3c4)" from the self-contained executable. */
+async function versionText(): Promise<string> {
+  const { VERSION, buildInfo } = await import('../version.js');
+  const build = buildInfo();
+  return build ? `${VERSION} (${build})` : VERSION;
+}
+
+/** Run the command line `argv` (without node and the script); bin/vmfskit and src/sea/entry.ts call it. */
 export async function main(argv: string[]): Promise<void> {
   const name = argv[0];
+  // Asked for on its own, the version needs neither yargs nor any command file.
+  if (argv.length === 1 && argv[0] === '--version') return void process.stdout.write(`${await versionText()}\n`);
   const named = name !== undefined && Object.hasOwn(commandFiles, name) ? await commandFiles[name]!() : undefined;
   const run = named?.plain?.(argv.slice(1));
   if (run) return run();
-  const [{ default: yargs }, { VERSION }] = await Promise.all([import('yargs'), import('../version.js')]);
+  const [{ default: yargs }, version] = await Promise.all([import('yargs'), versionText()]);
   // A line that starts with a command runs that command, whatever follows: yargs needs only its
   // file (loading all thirteen costs ~20 ms). Anything else (--help, a typo) gets the full list.
   const commands = named ? [named.command] : await Promise.all(Object.values(commandFiles).map(async (load) => (await load()).command));
   let y = yargs(argv)
     .scriptName('vmfskit')
     .usage('$0 <command> [options]\n\nRead VMware evidence on Linux: VMFS-3/5/6 and VMFS-L LUN images, VMDK chains, snapshots.')
-    .version(VERSION)
+    .version(version)
     .strict()
     .demandCommand(1, 'name a command (see --help)')
     .recommendCommands()
@@ -52,6 +62,3 @@ function skipHelpCaching(y: unknown): void {
   const usage = internals?.getUsageInstance?.();
   if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
 }
-
-// What yargs' hideBin answers for node (its other cases are Electron's).
-await main(process.argv.slice(2));

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { VmfskitError } from '../errors.js';
 import { prepareMountpoint } from './unmount.js';
+import { embedded } from '../embedded.js';
 
 export interface LaunchOptions {
   mountpoint: string;
@@ -38,8 +39,9 @@ export async function launch(o: LaunchOptions): Promise<{ pid: number; logFile: 
   } catch (e) {
     throw new VmfskitError('OPEN', `cannot open the mount log: ${(e as Error).message}`, { file: logFile });
   }
-  const script = process.argv[1]!;
-  const child = spawn(process.execPath, [...process.execArgv, script, 'mount', '--foreground', '--ready-fd', '3', ...o.childArgs], {
+  // node + script, or the self-contained executable alone (its argv[1] is not a script).
+  const self = embedded.self?.() ?? [...process.execArgv, process.argv[1]!];
+  const child = spawn(process.execPath, [...self, 'mount', '--foreground', '--ready-fd', '3', ...o.childArgs], {
     detached: true,
     stdio: ['ignore', logFd, logFd, 'pipe'],
     env: { ...process.env, VMFSKIT_QUIET_NATIVE: '1' },

@@ -28,28 +28,32 @@ export type FromWorker =
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
-const lane = new Lane(init.algorithms, await hasherFactory(), init.windows);
 const shared = Buffer.from(init.shared);
 
-port.on('message', (m: ToWorker) => {
-  try {
-    switch (m.t) {
-      case 'data':
-        lane.update(shared.subarray(m.slot * init.slotSize, m.slot * init.slotSize + m.length));
-        port.postMessage({ t: 'done', slot: m.slot } satisfies FromWorker);
-        break;
-      case 'zeros':
-        lane.updateZeros(m.length);
-        port.postMessage({ t: 'zdone' } satisfies FromWorker);
-        break;
-      case 'window':
-        port.postMessage({ t: 'digests', digests: lane.windowDigest() } satisfies FromWorker);
-        break;
-      case 'digest':
-        port.postMessage({ t: 'digests', digests: lane.digest() } satisfies FromWorker);
-        break;
+// No top-level await: the self-contained executable runs this file as CommonJS (src/sea/).
+// The port keeps messages until the listener is added.
+void hasherFactory().then((factory) => {
+  const lane = new Lane(init.algorithms, factory, init.windows);
+  port.on('message', (m: ToWorker) => {
+    try {
+      switch (m.t) {
+        case 'data':
+          lane.update(shared.subarray(m.slot * init.slotSize, m.slot * init.slotSize + m.length));
+          port.postMessage({ t: 'done', slot: m.slot } satisfies FromWorker);
+          break;
+        case 'zeros':
+          lane.updateZeros(m.length);
+          port.postMessage({ t: 'zdone' } satisfies FromWorker);
+          break;
+        case 'window':
+          port.postMessage({ t: 'digests', digests: lane.windowDigest() } satisfies FromWorker);
+          break;
+        case 'digest':
+          port.postMessage({ t: 'digests', digests: lane.digest() } satisfies FromWorker);
+          break;
+      }
+    } catch (e) {
+      port.postMessage({ t: 'error', message: (e as Error).message } satisfies FromWorker);
     }
-  } catch (e) {
-    port.postMessage({ t: 'error', message: (e as Error).message } satisfies FromWorker);
-  }
+  });
 });

@@ -13,7 +13,7 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { VmfskitError } from '../errors.js';
-import { workerUrl } from '../worker-url.js';
+import { startWorker } from '../worker-url.js';
 import { ALGORITHMS, COST, hasherFactory, normalizeAlgorithm, type Algorithm } from './algorithms.js';
 import { Lane, type Digests } from './lane.js';
 import type { FromWorker, ToWorker, WorkerInit } from './hash-worker.js';
@@ -177,10 +177,9 @@ class WorkerBackend implements Backend {
 
   static async start(lanes: Algorithm[][], windows: boolean): Promise<WorkerBackend> {
     const shared = new SharedArrayBuffer(SLOT_SIZE * SLOTS);
-    const url = workerUrl(import.meta.url, 'hash-worker');
     const workers = lanes.map((algorithms): LaneWorker => {
       const init: WorkerInit = { algorithms, windows, shared, slotSize: SLOT_SIZE };
-      return { worker: new Worker(url, { workerData: init }), replies: [] };
+      return { worker: startWorker(import.meta.url, 'hash-worker', init), replies: [] };
     });
     return new WorkerBackend(workers, shared);
   }

@@ -12,7 +12,7 @@ import { Worker } from 'node:worker_threads';
 import type { BlockDevice, Run } from '../device/block-device.js';
 import { hasherFactory, type Algorithm, type HasherFactory } from './algorithms.js';
 import type { Digests } from './lane.js';
-import { workerUrl } from '../worker-url.js';
+import { startWorker } from '../worker-url.js';
 import { hashSegments } from './tree-lane.js';
 import type { FromTreeWorker, ToTreeWorker, TreeWorkerInit } from './tree-worker.js';
 
@@ -144,10 +144,9 @@ export class SmallFileHasher {
   }
 
   private startWorkers(): void {
-    const url = workerUrl(import.meta.url, 'tree-worker');
     for (let i = 0; i < this.threads; i++) {
       const init: TreeWorkerInit = { algorithms: this.algorithms, shared: this.shared!, slotSize: SLOT_SIZE };
-      const w = new Worker(url, { workerData: init });
+      const w = startWorker(import.meta.url, 'tree-worker', init);
       w.unref();
       w.on('message', (m: FromTreeWorker) => {
         if (m.t === 'error') return this.fail(new Error(`hash worker: ${m.message}`));

@@ -20,14 +20,14 @@ export type FromTreeWorker = { t: 'batch'; id: number; slot: number; digests: Re
 
 const init = workerData as TreeWorkerInit;
 const port = parentPort!;
-const make = await hasherFactory();
 const shared = Buffer.from(init.shared);
 
-port.on('message', (m: ToTreeWorker) => {
+// No top-level await: the self-contained executable runs this as CommonJS source (src/embedded.ts).
+void hasherFactory().then((make) => port.on('message', (m: ToTreeWorker) => {
   try {
     const slot = shared.subarray(m.slot * init.slotSize, (m.slot + 1) * init.slotSize);
     port.postMessage({ t: 'batch', id: m.id, slot: m.slot, digests: hashSegments(init.algorithms, make, slot, m.files) } satisfies FromTreeWorker);
   } catch (e) {
     port.postMessage({ t: 'error', message: (e as Error).message } satisfies FromTreeWorker);
   }
-});
+}));

@@ -13,6 +13,8 @@ import { inventory, type SnapshotNode, type VmInventory } from './inventory.js';
 import { renderInventory } from './render.js';
 
 export interface SnapshotsReport {
+  /** The inventory itself (paths inside the folder tree); text and json are made from it. */
+  vms: VmInventory[];
   text: string;
   json: Record<string, unknown>;
   close(): Promise<void>;
@@ -80,7 +82,7 @@ export async function snapshotsReport(addr: string, opts: OpenOptions = {}): Pro
     await f.fa.list(f.root); // a missing or unreadable folder is that error, not "no VM here"
     const vms = await inventory(f.fa, f.root);
     if (!vms.length) throw new VmfskitError('NOT_FOUND', 'no VM here: no .vmx and no VMDK descriptor in this folder or the folders below it', { file: f.fa.display(f.root) });
-    return { text: renderInventory(vms, f.fa), json: { address: addr, vms: vms.map((vm) => vmJson(vm, f.fa)) }, close: f.close };
+    return { vms, text: renderInventory(vms, f.fa), json: { address: addr, vms: vms.map((vm) => vmJson(vm, f.fa)) }, close: f.close };
   } catch (e) {
     await f.close();
     throw e;

@@ -3,7 +3,7 @@
  * damaged, the sector size (512 or 4096, vmfs-format.md §1 "4Kn LUNs") found
  * from where a valid header sits.
  */
-import { crc32 } from 'node:zlib';
+import { crc32 } from './crc32.js';
 import type { BlockDevice } from '../device/block-device.js';
 import { VmfskitError } from '../errors.js';
 import { decode, layoutSize, type Struct } from './binary-struct.js';
