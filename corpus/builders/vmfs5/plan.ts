@@ -16,7 +16,8 @@ import type { Addressing, FileNode, Provisioning, TreeNode, VolumeSpec } from '.
 
 export type Kind = 'resident' | 'subblock' | 'block';
 
-export interface PlannedNode {
+/** What every planned FD carries, on VMFS-5 and VMFS-6 alike (the VMFS-6 builder extends it). */
+export interface PlannedFd {
   path: string;
   name: string;
   typeCode: number;
@@ -33,6 +34,9 @@ export interface PlannedNode {
   size: number;
   kind: Kind;
   zla: number;
+}
+
+export interface PlannedNode extends PlannedFd {
   /** Data of the file (for directories filled in once all FD addresses are known). */
   pieces: Piece[];
   /** Block files: allocated file-block indices → volume block (assigned in pass 2), and TBZ flag. */

@@ -21,7 +21,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { sha256OfPiece, sha256OfPieces } from '../vmfs5/content.js';
-import { devicePath } from '../vmfs5/index.js';
+import { devicePath, type BuiltFile, type BuiltType } from '../vmfs5/index.js';
 import { makeUuid, uuidText } from '../vmfs5/geometry.js';
 import { SparseImage } from '../vmfs5/sparse-image.js';
 import { GPT_TYPES, gptWrites } from '../gpt.js';
@@ -43,19 +43,10 @@ export interface BuiltImage6 {
   sectorSize: number;
 }
 
-export type BuiltType = 'dir' | 'file' | 'symlink' | 'system' | 'rdm';
+export type { BuiltType };
 
-export interface BuiltFile6 {
-  path: string;
-  type: BuiltType;
-  mode: number;
-  nlink: number;
-  uid: number;
-  gid: number;
-  size: number;
-  mtime: number;
-  fdAddress: number;
-  addressing: 'resident' | 'subblock' | 'direct' | 'indirect' | 'pb2' | 'double';
+/** A built file as the VMFS-5 builder reports one, with VMFS-6's block census in place of its 1 MiB block count. */
+export interface BuiltFile6 extends Omit<BuiltFile, 'blocks'> {
   blockKind: 'sfb' | 'lfb' | 'mixed' | 'subblock' | 'resident';
   /** SFBs / LFBs / sub-blocks allocated, of them to-be-zeroed, and pointer blocks. */
   sfbs: number;
@@ -63,9 +54,6 @@ export interface BuiltFile6 {
   subBlocks: number;
   tbzBlocks: number;
   pointerBlocks: number;
-  symlinkTarget?: string;
-  sha256(): string;
-  pieceHashes(): Array<{ offset: number; length: number; sha256: string }>;
 }
 
 export interface BuildResult6 {

@@ -10,7 +10,7 @@
  * the sample has SB 0–1 and its file5 SB 2).
  */
 import type { Piece } from '../vmfs5/content.js';
-import { checkSize, fileBlocks, piecesOf, validateName } from '../vmfs5/plan.js';
+import { checkSize, fileBlocks, piecesOf, validateName, type PlannedFd } from '../vmfs5/plan.js';
 import { directoryBytes, type DirChild, type DirLayout, ROOT_SYSTEM_SLOT } from './directory.js';
 import {
   FD_ADDRS, FD_TYPE, LFB, PB_ADDRS, PE_SIZE, RESIDENT_MAX, RESOURCES, SFB, SFBS_PER_LFB, SUB_BLOCK, VH_BLOCKS, ZLA,
@@ -18,7 +18,7 @@ import {
 } from './geometry.js';
 import type { Addressing6, BlockKind, Provisioning, TreeNode6, VolumeSpec6 } from './spec.js';
 
-export type Kind = 'resident' | 'subblock' | 'block';
+export type { Kind } from '../vmfs5/plan.js';
 
 export interface PlannedBlock {
   kind: 'sfb' | 'lfb';
@@ -29,23 +29,7 @@ export interface PlannedBlock {
   volumeBlock: number;
 }
 
-export interface PlannedNode {
-  path: string;
-  name: string;
-  typeCode: number;
-  fdIndex: number;
-  address: number;
-  generation: number;
-  mode: number;
-  uid: number;
-  gid: number;
-  mtime: number;
-  ctime: number;
-  atime: number;
-  nlink: number;
-  size: number;
-  kind: Kind;
-  zla: number;
+export interface PlannedNode extends PlannedFd {
   blockKind: BlockKind;
   /** Bytes one FD/PB array entry covers: 64 KiB (sub-block files), 1 MiB (sfb, mixed) or 512 MiB (lfb). */
   unit: number;
